@@ -1,0 +1,27 @@
+import type { CheckSpec } from '../manifest/schema.js';
+import type { Deps } from '../deps.js';
+
+/** What one check saw. A failure is a value, not an exception. */
+export type CheckOutcome =
+  | { ok: true; latencyMs: number; detail?: string }
+  | { ok: false; latencyMs: number; error: string };
+
+/** Everything a check may use besides its spec. */
+export type CheckContext = {
+  deps: Deps;
+  /** Abort when this attempt's timeout or the scan's deadline passes. */
+  signal: AbortSignal;
+  /** This attempt's budget in milliseconds (already cut to the scan's deadline). */
+  timeoutMs: number;
+  /** The manifest's folder; relative paths are read from here. */
+  baseDir: string;
+};
+
+/** The plug-in contract of a check type: one file under src/checks/ each. */
+export interface Check<S extends CheckSpec = CheckSpec> {
+  readonly type: S['type'];
+  /** A short label for reports: "port 127.0.0.1:3002", "GET http://…/health". */
+  describe(spec: S): string;
+  /** Runs one attempt. Must settle soon after `ctx.signal` aborts, and must not throw. */
+  run(spec: S, ctx: CheckContext): Promise<CheckOutcome>;
+}

@@ -1,0 +1,70 @@
+/**
+ * Effective per-service settings: the service's own value, else the manifest's `defaults`,
+ * else the built-in default. Resolving once keeps `?? default` chains out of the rest of the code.
+ */
+import type { BreakerSettings, CheckSpec, Manifest, ServiceSpec } from './schema.js';
+
+/** Built-in defaults, as documented in the README. */
+export const BUILTIN_DEFAULTS = {
+  timeout: 3_000,
+  retries: 0,
+  retry_delay: 1_000,
+  cooldown: 300_000,
+  max_heals_per_hour: 3,
+  verify_timeout: 10_000,
+  start_grace: 0,
+} as const;
+
+/** One service with every setting decided. */
+export type ServiceConfig = {
+  name: string;
+  spec: ServiceSpec;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  cooldownMs: number;
+  maxHealsPerHour: number;
+  verifyTimeoutMs: number;
+  startGraceMs: number;
+  breaker: BreakerSettings;
+};
+
+/** Settings of one check attempt, after the service's defaults are applied. */
+export type CheckPlan = {
+  spec: CheckSpec;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+};
+
+export function resolveService(manifest: Manifest, name: string, spec: ServiceSpec): ServiceConfig {
+  const d = manifest.defaults;
+  return {
+    name,
+    spec,
+    timeoutMs: spec.timeout ?? d.timeout ?? BUILTIN_DEFAULTS.timeout,
+    retries: spec.retries ?? d.retries ?? BUILTIN_DEFAULTS.retries,
+    retryDelayMs: spec.retry_delay ?? d.retry_delay ?? BUILTIN_DEFAULTS.retry_delay,
+    cooldownMs: spec.cooldown ?? d.cooldown ?? BUILTIN_DEFAULTS.cooldown,
+    maxHealsPerHour: spec.max_heals_per_hour ?? d.max_heals_per_hour ?? BUILTIN_DEFAULTS.max_heals_per_hour,
+    verifyTimeoutMs: spec.verify_timeout ?? d.verify_timeout ?? BUILTIN_DEFAULTS.verify_timeout,
+    startGraceMs: spec.start_grace ?? d.start_grace ?? BUILTIN_DEFAULTS.start_grace,
+    breaker: { ...d.breaker, ...spec.breaker },
+  };
+}
+
+/** The enabled services, resolved, in manifest order. */
+export function resolveServices(manifest: Manifest): ServiceConfig[] {
+  return Object.entries(manifest.services)
+    .filter(([, spec]) => spec.enabled)
+    .map(([name, spec]) => resolveService(manifest, name, spec));
+}
+
+export function planCheck(service: ServiceConfig, spec: CheckSpec): CheckPlan {
+  return {
+    spec,
+    timeoutMs: spec.timeout ?? service.timeoutMs,
+    retries: spec.retries ?? service.retries,
+    retryDelayMs: spec.retry_delay ?? service.retryDelayMs,
+  };
+}

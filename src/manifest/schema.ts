@@ -1,0 +1,277 @@
+/**
+ * The manifest (`services.yaml`) as zod schemas. Every manifest type is `z.output` of one of
+ * these, so the file's shape, its defaults and its types cannot drift apart. Objects are
+ * strict: an unknown key is an error, because a typo must not silently disable a check.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+/** A duration such as "500ms", "3s", "5m", "1h" or "1d", read as milliseconds. */
+export const duration = z
+  .string({ error: 'expected a duration such as "500ms", "3s", "5m" or "1h"' })
+  .refine((text) => parseDuration(text) !== undefined, {
+    error: 'expected a duration such as "500ms", "3s", "5m" or "1h"',
+  })
+  .transform((text) => parseDuration(text) as number);
+
+const port = z
+  .number({ error: 'expected a port number' })
+  .int('expected a whole port number')
+  .min(1, 'port must be between 1 and 65535')
+  .max(65535, 'port must be between 1 and 65535');
+
+const argv = z
+  .array(z.string().min(1, 'an argument cannot be empty'), { error: 'expected a list of arguments (argv), not a shell string' })
+  .min(1, 'needs at least the program to run');
+
+const hostname = z.string().min(1).regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expected a host name or IP address');
+
+/** Knobs every check has. */
+const checkCommon = {
+  /** A label for reports and metrics; defaults to one derived from the check. */
+  name: z.string().min(1).optional(),
+  /** How long one attempt may take. @default defaults.timeout (3s) */
+  timeout: duration.optional(),
+  /** Extra attempts before the check counts as failed, for flaky endpoints. @default 0 */
+  retries: z.number().int().min(0).max(10).optional(),
+  /** Wait between attempts. @default defaults.retry_delay (1s) */
+  retry_delay: duration.optional(),
+};
+
+/** TCP connect to host:port. */
+export const portCheck = z.strictObject({
+  type: z.literal('port'),
+  /** @default "127.0.0.1" */
+  host: hostname.default('127.0.0.1'),
+  port,
+  ...checkCommon,
+});
+
+const statusCode = z.number().int().min(100).max(599);
+
+/** An HTTP(S) request whose status, body or JSON field must match. */
+export const httpCheck = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/, error: 'Invalid URL' }),
+  /** @default "GET" */
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS']).default('GET'),
+  /** Accepted status codes. @default 200–399 */
+  status: z.union([statusCode, z.array(statusCode).min(1)]).optional(),
+  /** A string the body must contain. */
+  body_contains: z.string().min(1).optional(),
+  /** A field of the JSON body (dot path, e.g. "checks.db.status") that must equal a value. */
+  json: z.strictObject({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
+  /** Request headers. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** A request body, for POST and PUT. */
+  body: z.string().optional(),
+  /** Accept a TLS certificate that does not verify (self-signed). @default false */
+  insecure: z.boolean().default(false),
+  ...checkCommon,
+});
+
+/** A heartbeat file whose modification time must be recent. */
+export const fileCheck = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1),
+  max_age: duration,
+  ...checkCommon,
+});
+
+/** A program (argv, never a shell) that must exit 0 before its timeout. */
+export const commandCheck = z.strictObject({
+  type: z.literal('command'),
+  run: argv,
+  cwd: z.string().min(1).optional(),
+  ...checkCommon,
+});
+
+export const checkSpec = z.discriminatedUnion('type', [portCheck, httpCheck, fileCheck, commandCheck], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of: port, http, file, command' : undefined,
+});
+
+/** Restart by running a program; with `detach` it is the service itself, left running. */
+export const commandRestart = z.strictObject({
+  type: z.literal('command'),
+  run: argv,
+  /** Start it as a detached process whose output goes to <state dir>/logs/<service>.log. @default false */
+  detach: z.boolean().default(false),
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  /** How long a non-detached restart may run. @default 30s */
+  timeout: duration.default(30_000),
+});
+
+/** launchd labels are reverse-DNS names; anything else is refused before it reaches launchctl. */
+export const launchdLabel = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a launchd label may hold only letters, digits, ".", "_" and "-"');
+
+/** Restart a macOS LaunchAgent through launchctl. */
+export const launchdRestart = z.strictObject({
+  type: z.literal('launchd'),
+  label: launchdLabel,
+  plist: z.string().min(1).optional(),
+  domain: z.string().regex(/^(gui|user)\/\d+$|^(gui|user)$/, 'domain must be "gui", "user", "gui/<uid>" or "user/<uid>"').optional(),
+  /** @default "kickstart" */
+  method: z.enum(['kickstart', 'reload']).default('kickstart'),
+  timeout: duration.default(30_000),
+});
+
+/** Restart a systemd unit through systemctl. */
+export const systemdRestart = z.strictObject({
+  type: z.literal('systemd'),
+  unit: z.string().regex(/^[A-Za-z0-9:_.@\\-]+$/, 'a systemd unit name may hold only letters, digits and ":_.@-\\"'),
+  /** Use the user's manager (`systemctl --user`). @default false */
+  user: z.boolean().default(false),
+  timeout: duration.default(30_000),
+});
+
+export const restartSpec = z.discriminatedUnion('type', [commandRestart, launchdRestart, systemdRestart], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of: command, launchd, systemd' : undefined,
+});
+
+export const alertLevelName = z.enum(['critical', 'warning', 'info']);
+
+const breakerSettings = z.strictObject({
+  /** Consecutive scans whose heal failed before the breaker opens. @default 5 */
+  failure_threshold: z.number().int().min(1).default(5),
+  /** Healthy scans in half-open before it closes. @default 2 */
+  success_threshold: z.number().int().min(1).default(2),
+  /** How long it stays open before one heal is tried. @default 60s */
+  open_for: duration.default(60_000),
+  /** The longest open period after repeated failures (the wait doubles). @default 1h */
+  max_open_for: duration.default(3_600_000),
+});
+
+/** Healing knobs a service may override; the manifest's `defaults` sets them for all. */
+const healSettings = {
+  /** Per-check timeout. @default 3s */
+  timeout: duration.optional(),
+  /** Extra attempts per check. @default 0 */
+  retries: z.number().int().min(0).max(10).optional(),
+  /** Wait between check attempts. @default 1s */
+  retry_delay: duration.optional(),
+  /** The shortest time between two heals of one service. @default 5m */
+  cooldown: duration.optional(),
+  /** Heals allowed in any sliding hour. @default 3 */
+  max_heals_per_hour: z.number().int().min(1).optional(),
+  /** How long checks are retried after a restart before it counts as failed. @default 10s */
+  verify_timeout: duration.optional(),
+  /** After a restart, a failing service is "starting" (not restarted again) for this long. @default 0s */
+  start_grace: duration.optional(),
+};
+
+export const defaultsSchema = z.strictObject({
+  ...healSettings,
+  breaker: breakerSettings.prefault({}),
+});
+
+export const serviceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'service names must match [a-z0-9][a-z0-9._-]*');
+
+export const serviceSchema = z.strictObject({
+  /** A disabled service is validated but never checked. @default true */
+  enabled: z.boolean().default(true),
+  description: z.string().optional(),
+  /** Services that must be up before this one is healed. */
+  depends_on: z.array(serviceName).default([]),
+  checks: z.array(checkSpec, { error: 'expected a list of checks' }).min(1, 'a service needs at least one check'),
+  restart: restartSpec.optional(),
+  /** Level of the alert when the service stays down. @default "critical" */
+  alert_level: alertLevelName.default('critical'),
+  /** Level of the notice when a restart brought it back. @default "info" */
+  healed_level: alertLevelName.default('info'),
+  ...healSettings,
+  breaker: breakerSettings.partial().optional(),
+});
+
+const levelSchema = z.strictObject({
+  /** Consecutive failing scans before the first notice. */
+  threshold: z.number().int().min(1),
+  /** No repeat for the same key before this ends. */
+  cooldown: duration,
+  channels: z.array(z.string().min(1)),
+});
+
+const discordChannel = z.strictObject({
+  type: z.literal('discord'),
+  webhook_url: z.url({ protocol: /^https?$/, error: 'Invalid URL' }),
+  username: z.string().min(1).optional(),
+  timeout: duration.default(5_000),
+});
+
+const emailChannel = z.strictObject({
+  type: z.literal('email'),
+  host: z.string().min(1),
+  port: port.default(587),
+  /** Implicit TLS (port 465); otherwise STARTTLS when the server offers it. @default false */
+  secure: z.boolean().default(false),
+  /** Refuse to send unless STARTTLS succeeds. @default false */
+  require_tls: z.boolean().default(false),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+  timeout: duration.default(10_000),
+});
+
+const logChannel = z.strictObject({ type: z.literal('log') });
+
+const webhookChannel = z.strictObject({
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/, error: 'Invalid URL' }),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout: duration.default(5_000),
+});
+
+export const channelSpec = z.discriminatedUnion('type', [discordChannel, emailChannel, logChannel, webhookChannel], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of: discord, email, log, webhook' : undefined,
+});
+
+export const alertsSchema = z.strictObject({
+  levels: z
+    .strictObject({
+      critical: levelSchema.optional(),
+      warning: levelSchema.optional(),
+      info: levelSchema.optional(),
+    })
+    .prefault({}),
+  channels: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'channel names may hold only letters, digits, ".", "_" and "-"'), channelSpec).default({}),
+  /** Undelivered notices older than this are dropped (and counted). @default 24h */
+  max_age: duration.default(86_400_000),
+});
+
+export const manifestSchema = z.strictObject({
+  version: z.literal(1, { error: 'version must be 1' }),
+  /** Where state lives, relative to this file. @default ~/.local/state/heal */
+  state_dir: z.string().min(1).optional(),
+  /** Where logs go (pino JSON lines), relative to this file. @default stderr */
+  log_file: z.string().min(1).optional(),
+  /** The whole scan's deadline; no check, restart or send runs past it. @default 60s */
+  scan_timeout: duration.default(60_000),
+  /** How many checks run at once. @default 64 */
+  concurrency: z.number().int().min(1).max(4096).default(64),
+  defaults: defaultsSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+  services: z.record(z.string(), serviceSchema, { error: 'expected a map of services by name' }),
+});
+
+export type Manifest = z.output<typeof manifestSchema>;
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type CheckSpec = z.output<typeof checkSpec>;
+export type PortCheckSpec = z.output<typeof portCheck>;
+export type HttpCheckSpec = z.output<typeof httpCheck>;
+export type FileCheckSpec = z.output<typeof fileCheck>;
+export type CommandCheckSpec = z.output<typeof commandCheck>;
+export type RestartSpec = z.output<typeof restartSpec>;
+export type CommandRestartSpec = z.output<typeof commandRestart>;
+export type LaunchdRestartSpec = z.output<typeof launchdRestart>;
+export type SystemdRestartSpec = z.output<typeof systemdRestart>;
+export type ChannelSpec = z.output<typeof channelSpec>;
+export type AlertLevel = z.output<typeof alertLevelName>;
+export type BreakerSettings = z.output<typeof breakerSettings>;
