@@ -247,7 +247,7 @@ export const alertsSchema = z.strictObject({
 });
 
 export const manifestSchema = z.strictObject({
-  version: z.literal(1, { error: 'version must be 1' }),
+  version: z.literal(1, { error: 'must be 1 (the only manifest version so far)' }),
   /** Where state lives, relative to this file. @default ~/.local/state/heal */
   state_dir: z.string().min(1).optional(),
   /** Where logs go (pino JSON lines), relative to this file. @default stderr */

@@ -1,0 +1,53 @@
+/**
+ * The check registry: one `Check` per manifest `type`, and the two ways the rest of the code
+ * uses them — a label for reports and one attempt that never throws.
+ */
+import type { CheckSpec } from '../manifest/schema.js';
+import { commandChecker } from './command.js';
+import { fileChecker } from './file.js';
+import { httpChecker } from './http.js';
+import { portChecker } from './port.js';
+import type { Check, CheckContext, CheckOutcome } from './types.js';
+
+/** The check type of each manifest `type`. */
+export type CheckRegistry = { readonly [T in CheckSpec['type']]: Check<Extract<CheckSpec, { type: T }>> };
+
+/** Every check type, by its manifest `type`. */
+export const checkTypes: CheckRegistry = {
+  port: portChecker,
+  http: httpChecker,
+  file: fileChecker,
+  command: commandChecker,
+};
+
+/** The check type that runs `spec`, or undefined for a type this build does not know. */
+export function checkFor<S extends CheckSpec>(spec: S): Check<S> | undefined {
+  const check = (checkTypes as Record<string, Check<CheckSpec> | undefined>)[spec.type];
+  return check as Check<S> | undefined;
+}
+
+/** A short label derived from the check itself: "port 127.0.0.1:3002", "GET http://…/health". */
+export function describeCheck(spec: CheckSpec): string {
+  return checkFor(spec)?.describe(spec) ?? `${String(spec.type)} check`;
+}
+
+/** The name a check goes by in reports: its `name`, else its description. */
+export function checkName(spec: CheckSpec): string {
+  return spec.name ?? describeCheck(spec);
+}
+
+/**
+ * Runs one attempt of a check. Never throws: an unknown type or a check that breaks its
+ * contract and throws comes back as a failed outcome.
+ */
+export async function runCheckOnce(spec: CheckSpec, ctx: CheckContext): Promise<CheckOutcome> {
+  const started = ctx.deps.now();
+  const check = checkFor(spec);
+  if (!check) return { ok: false, latencyMs: 0, error: `unknown check type ${JSON.stringify(spec.type)}` };
+  try {
+    return await check.run(spec, ctx);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, latencyMs: ctx.deps.now() - started, error: `check failed unexpectedly: ${message}` };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The check runner: every requested check at once, under a concurrency cap and one absolute
+ * deadline for the whole scan. Identical checks run once and share their outcome, so a hung
+ * endpoint that several services watch costs one timeout and one connection. It decides
+ * nothing about services: it only says what each check saw.
+ */
+import type { Deps } from '../deps.js';
+import type { CheckPlan } from '../manifest/resolve.js';
+import { describeCheck, runCheckOnce } from './index.js';
+import { timedOutAfter } from './port.js';
+import type { CheckOutcome } from './types.js';
+
+/** One check the caller wants run, under a key of its choosing (e.g. "api#0"); keys are unique. */
+export type CheckRequest = { key: string; plan: CheckPlan };
+
+/** How a batch of checks runs. */
+export type RunChecksOptions = {
+  deps: Deps;
+  /** The manifest's folder; relative paths in checks are read from here. */
+  baseDir: string;
+  /** When the whole batch must be over, in ms since the epoch (compared to `deps.now()`). */
+  deadline: number;
+  /** How many checks run at once. @default 64 */
+  concurrency?: number;
+  /** Ends every attempt early (a scan being stopped); what was cut is a failure. */
+  signal?: AbortSignal;
+};
+
+/** The manifest's default concurrency. */
+export const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * How long a check may take to report on its own after its signal aborted before the runner
+ * stops waiting for it. Checks settle at once on abort; this only bounds one that does not.
+ */
+const ABANDON_AFTER_MS = 20;
+
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Runs every item, each attempt bounded by min(plan.timeoutMs, time left to the deadline),
+ * retrying failures `plan.retries` times `plan.retryDelayMs` apart while the deadline allows.
+ * Resolves with one outcome per key, in request order. Never throws, and settles within a few
+ * milliseconds of the deadline whatever the checks do.
+ */
+export async function runChecks(
+  items: readonly CheckRequest[],
+  options: RunChecksOptions,
+): Promise<Map<string, CheckOutcome>> {
+  const byIdentity = new Map<string, CheckOutcome>();
+  const scan = scanSignal(options);
+  try {
+    const plans = new Map<string, CheckPlan>();
+    for (const { plan } of items) {
+      const identity = checkIdentity(plan);
+      if (!plans.has(identity)) plans.set(identity, plan);
+    }
+    const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY);
+    await forEachLimited([...plans], limit, async ([identity, plan]) => {
+      byIdentity.set(identity, await runPlan(plan, options, scan.signal));
+    });
+  } catch (error) {
+    options.deps.logger.error({ err: error }, 'check runner failed');
+  } finally {
+    scan.dispose();
+  }
+
+  const outcomes = new Map<string, CheckOutcome>();
+  for (const { key, plan } of items) {
+    const outcome = safeIdentity(plan, byIdentity) ?? notRun(options);
+    outcomes.set(key, { ...outcome });
+  }
+  return outcomes;
+}
+
+/**
+ * What makes two checks the same: the canonical JSON of the spec (without its report `name`)
+ * and of the attempt settings. Two services watching one URL the same way share one run.
+ */
+export function checkIdentity(plan: CheckPlan): string {
+  const { name: _name, timeout: _timeout, retries: _retries, retry_delay: _retryDelay, ...spec } = plan.spec;
+  return canonicalJson({ spec, timeoutMs: plan.timeoutMs, retries: plan.retries, retryDelayMs: plan.retryDelayMs });
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(inner).sort()) sorted[key] = (inner as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+function safeIdentity(plan: CheckPlan, byIdentity: Map<string, CheckOutcome>): CheckOutcome | undefined {
+  try {
+    return byIdentity.get(checkIdentity(plan));
+  } catch {
+    return undefined;
+  }
+}
+
+function notRun(options: RunChecksOptions): CheckOutcome {
+  const why = options.signal?.aborted ? 'the scan was stopped' : 'the scan deadline passed';
+  return { ok: false, latencyMs: 0, error: `not run: ${why}` };
+}
+
+/** All attempts of one check: the first success, else the last failure. */
+async function runPlan(plan: CheckPlan, options: RunChecksOptions, scan: AbortSignal): Promise<CheckOutcome> {
+  const { deps, deadline } = options;
+  let last: CheckOutcome | undefined;
+  let attempts = 0;
+  for (let attempt = 0; attempt <= plan.retries; attempt++) {
+    if (attempt > 0) {
+      if (deps.now() + plan.retryDelayMs >= deadline) break;
+      deps.logger.debug({ check: describeCheck(plan.spec), attempt, error: last?.ok === false ? last.error : undefined }, 'check failed, retrying');
+      await deps.sleep(plan.retryDelayMs, scan);
+    }
+    const left = deadline - deps.now();
+    if (left <= 0 || scan.aborted) break;
+    last = await runAttempt(plan, Math.min(plan.timeoutMs, left), options, scan);
+    attempts += 1;
+    if (last.ok) {
+      return attempts > 1 ? { ...last, detail: [last.detail, `passed on attempt ${attempts}`].filter(Boolean).join('; ') } : last;
+    }
+  }
+  if (!last) return notRun(options);
+  return attempts > 1 && !last.ok ? { ...last, error: `${last.error} (after ${attempts} attempts)` } : last;
+}
+
+/** One attempt with its own signal, aborted at its budget or when the scan ends. */
+async function runAttempt(
+  plan: CheckPlan,
+  timeoutMs: number,
+  options: RunChecksOptions,
+  scan: AbortSignal,
+): Promise<CheckOutcome> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  const timer = setTimeout(abort, Math.min(timeoutMs, MAX_TIMER_MS));
+  scan.addEventListener('abort', abort, { once: true });
+  try {
+    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: controller.signal, timeoutMs, baseDir: options.baseDir });
+    return await settleSoonAfterAbort(run, controller.signal, () => ({
+      ok: false,
+      latencyMs: timeoutMs,
+      error: options.signal?.aborted ? 'stopped' : timedOutAfter(timeoutMs),
+    }));
+  } finally {
+    clearTimeout(timer);
+    scan.removeEventListener('abort', abort);
+    controller.abort();
+  }
+}
+
+/** The check's own outcome, unless it is still running ABANDON_AFTER_MS after its signal aborted. */
+function settleSoonAfterAbort(
+  run: Promise<CheckOutcome>,
+  signal: AbortSignal,
+  abandoned: () => CheckOutcome,
+): Promise<CheckOutcome> {
+  return new Promise((resolve) => {
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      grace = setTimeout(() => resolve(abandoned()), ABANDON_AFTER_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    run
+      .catch((error: unknown) => ({ ok: false as const, latencyMs: 0, error: String(error) }))
+      .then((outcome) => {
+        clearTimeout(grace);
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      });
+  });
+}
+
+/** A signal that aborts at the deadline or when the caller's signal does. */
+function scanSignal(options: RunChecksOptions): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  const timer = setTimeout(abort, Math.min(Math.max(0, options.deadline - options.deps.now()), MAX_TIMER_MS));
+  options.signal?.addEventListener('abort', abort, { once: true });
+  if (options.signal?.aborted) abort();
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,23 @@
+/** What every command that reads the manifest needs: the manifest, a logger, the state dir. */
+import { resolve } from 'node:path';
+import { createLogger, type Logger } from '../logger.js';
+import { loadManifest, manifestPath, type LoadedManifest } from '../manifest/load.js';
+import { stateDirFor } from '../state/location.js';
+
+export type CommandContext = { loaded: LoadedManifest; logger: Logger; stateDir: string };
+
+export async function openContext(options: { config?: string; stateDir?: string }): Promise<CommandContext> {
+  const env = process.env;
+  const loaded = await loadManifest(manifestPath(options.config, env), env);
+  const logFile = loaded.manifest.log_file ? resolve(loaded.baseDir, loaded.manifest.log_file) : undefined;
+  const logger = createLogger({ file: logFile, secrets: loaded.secrets, level: env['HEAL_LOG_LEVEL'] });
+  return { loaded, logger, stateDir: stateDirFor(options.stateDir, env, loaded) };
+}
+
+/** Writes text to stdout and resolves once it is flushed, so an exit right after loses nothing. */
+export function print(text: string): Promise<void> {
+  return new Promise((done) => {
+    if (text === '') return done();
+    process.stdout.write(text, () => done());
+  });
+}

@@ -1,0 +1,30 @@
+import { formatDuration } from '../duration.js';
+import { statusView, type StatusView } from '../status.js';
+import { loadState } from '../state/store.js';
+import { openContext, print } from './context.js';
+
+/** `heal status`: what the state directory knows; runs no check. */
+export async function statusCommand(options: { config?: string; stateDir?: string; json?: boolean }): Promise<number> {
+  const { loaded, logger, stateDir } = await openContext(options);
+  const view = statusView(loaded, await loadState(stateDir, logger), Date.now());
+  await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
+  return 0;
+}
+
+function formatStatus(view: StatusView): string {
+  const head = view.lastScan
+    ? `last scan ${formatDuration(view.lastScan.agoMs)} ago, took ${formatDuration(view.lastScan.durationMs)}, exit ${view.lastScan.exitCode}`
+    : 'no scan has run yet';
+  const width = Math.max(4, ...view.services.map((s) => s.name.length));
+  const rows = view.services.map((s) => {
+    if (!s.enabled) return `${s.name.padEnd(width)}  disabled`;
+    const parts = [
+      s.forMs !== undefined ? `${s.status} for ${formatDuration(s.forMs)}` : s.status,
+      `heals ${s.healsLastHour}/${s.maxHealsPerHour} this hour`,
+      s.cooldownLeftMs > 0 ? `cooldown ${formatDuration(s.cooldownLeftMs)} left` : undefined,
+      s.lastHeal ? `last restart ${s.lastHeal.result}${s.lastHeal.error ? ` (${s.lastHeal.error})` : ''}` : undefined,
+    ].filter(Boolean);
+    return `${s.name.padEnd(width)}  ${parts.join(' · ')}`;
+  });
+  return [head, ...rows].join('\n') + '\n';
+}

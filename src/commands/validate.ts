@@ -1,0 +1,15 @@
+import { loadManifest, manifestPath } from '../manifest/load.js';
+import { print } from './context.js';
+
+/** `heal validate`: parse and check the manifest, touch nothing; exit 0 valid, 2 invalid. */
+export async function validateCommand(options: { config?: string }): Promise<number> {
+  const { manifest, path } = await loadManifest(manifestPath(options.config, process.env), process.env);
+  const services = Object.values(manifest.services);
+  const enabled = services.filter((s) => s.enabled).length;
+  const checks = services.reduce((n, s) => n + s.checks.length, 0);
+  const channels = Object.keys(manifest.alerts.channels).length;
+  await print(
+    `${path}: valid · ${services.length} service${services.length === 1 ? '' : 's'} (${enabled} enabled), ${checks} check${checks === 1 ? '' : 's'}, ${channels} alert channel${channels === 1 ? '' : 's'}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,29 @@
+import type { Deps } from '../deps.js';
+import type { RestartSpec } from '../manifest/schema.js';
+
+/** What a restart attempt did. A failure is a value, not an exception. */
+export type RestartOutcome = { ok: true; detail?: string } | { ok: false; error: string };
+
+/** Everything a restarter may use besides its spec. */
+export type RestartContext = {
+  deps: Deps;
+  /** The service being restarted. */
+  service: string;
+  /** The manifest's folder: relative paths and the default working directory. */
+  baseDir: string;
+  /** The state directory: detached services log to `<stateDir>/logs/<service>.log`. */
+  stateDir: string;
+  /** Time this restart may take, already cut to the scan's deadline. */
+  timeoutMs: number;
+  /** Aborts at the scan's deadline. */
+  signal: AbortSignal;
+};
+
+/** The plug-in contract of a restart type: one file under src/heal/ each. */
+export interface Restarter<S extends RestartSpec = RestartSpec> {
+  readonly type: S['type'];
+  /** A short label for reports: "command: node demo.mjs", "launchd: com.example.api". */
+  describe(spec: S): string;
+  /** Restarts the service once. Must not throw, and must settle by `ctx.timeoutMs`. */
+  restart(spec: S, ctx: RestartContext): Promise<RestartOutcome>;
+}

@@ -1,0 +1,23 @@
+/** The scan report as people read it on a terminal: one line per service. */
+import { formatDuration } from '../duration.js';
+import type { CheckReport, ScanReport, ServiceReport } from '../scan.js';
+
+const MARK: Record<ServiceReport['status'], string> = { up: '✓', healed: '↻', down: '✗', skipped: '–' };
+
+export function formatScanReport(report: ScanReport): string {
+  const width = Math.max(4, ...report.services.map((s) => s.name.length));
+  const counts = (['up', 'healed', 'down', 'skipped'] as const)
+    .map((status) => [status, report.services.filter((s) => s.status === status).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`);
+  const head = `heal scan${report.dryRun ? ' (dry run: nothing restarted, no state written)' : ''} · ${report.services.length} service${report.services.length === 1 ? '' : 's'}${counts.length ? ` (${counts.join(', ')})` : ''} · ${formatDuration(report.durationMs)}`;
+  const lines = report.services.map((service) => {
+    const what = [service.action, service.reason].filter(Boolean).join(': ');
+    return `${MARK[service.status]} ${service.name.padEnd(width)}  ${service.status.padEnd(7)} ${what ? `${what} · ` : ''}${service.checks.map(formatCheck).join(', ')}`;
+  });
+  return [head, ...lines].join('\n') + '\n';
+}
+
+function formatCheck(check: CheckReport): string {
+  return check.ok ? `${check.name} ${formatDuration(check.latencyMs)}` : `${check.name} FAILED (${check.error})`;
+}
