@@ -142,11 +142,18 @@ async function runAttempt(
   scan.addEventListener('abort', abort, { once: true });
   try {
     const run = runCheckOnce(plan.spec, { deps: options.deps, signal: controller.signal, timeoutMs, baseDir: options.baseDir });
-    return await settleSoonAfterAbort(run, controller.signal, () => ({
+    const outcome = await settleSoonAfterAbort(run, controller.signal, () => ({
       ok: false,
       latencyMs: timeoutMs,
-      error: options.signal?.aborted ? 'stopped' : timedOutAfter(timeoutMs),
+      error: timedOutAfter(timeoutMs),
     }));
+    if (outcome.ok || !controller.signal.aborted) return outcome;
+    // Say why the budget was short: the checks only know that their signal aborted.
+    if (options.signal?.aborted) return { ...outcome, error: 'stopped before it finished' };
+    if (timeoutMs < plan.timeoutMs && outcome.error === timedOutAfter(timeoutMs)) {
+      return { ...outcome, error: `${outcome.error} (cut by the scan deadline)` };
+    }
+    return outcome;
   } finally {
     clearTimeout(timer);
     scan.removeEventListener('abort', abort);

@@ -6,22 +6,25 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 
+/** An error message for a wrong type that still says "required" when the key is missing. */
+const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`);
+
 /** A duration such as "500ms", "3s", "5m", "1h" or "1d", read as milliseconds. */
 export const duration = z
-  .string({ error: 'expected a duration such as "500ms", "3s", "5m" or "1h"' })
+  .string({ error: expected('a duration such as "500ms", "3s", "5m" or "1h"') })
   .refine((text) => parseDuration(text) !== undefined, {
     error: 'expected a duration such as "500ms", "3s", "5m" or "1h"',
   })
   .transform((text) => parseDuration(text) as number);
 
 const port = z
-  .number({ error: 'expected a port number' })
+  .number({ error: expected('a port number') })
   .int('expected a whole port number')
   .min(1, 'port must be between 1 and 65535')
   .max(65535, 'port must be between 1 and 65535');
 
 const argv = z
-  .array(z.string().min(1, 'an argument cannot be empty'), { error: 'expected a list of arguments (argv), not a shell string' })
+  .array(z.string().min(1, 'an argument cannot be empty'), { error: expected('a list of arguments (argv), not a shell string') })
   .min(1, 'needs at least the program to run');
 
 const hostname = z.string().min(1).regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expected a host name or IP address');
@@ -179,7 +182,7 @@ export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   /** Services that must be up before this one is healed. */
   depends_on: z.array(serviceName).default([]),
-  checks: z.array(checkSpec, { error: 'expected a list of checks' }).min(1, 'a service needs at least one check'),
+  checks: z.array(checkSpec, { error: expected('a list of checks') }).min(1, 'a service needs at least one check'),
   restart: restartSpec.optional(),
   /** Level of the alert when the service stays down. @default "critical" */
   alert_level: alertLevelName.default('critical'),
@@ -258,7 +261,7 @@ export const manifestSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(4096).default(64),
   defaults: defaultsSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
-  services: z.record(z.string(), serviceSchema, { error: 'expected a map of services by name' }),
+  services: z.record(z.string(), serviceSchema, { error: expected('a map of services by name') }),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;

@@ -25,6 +25,10 @@ export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
 /** A lock whose content cannot be read is left alone this long: its writer may be mid-write. */
 const GARBAGE_GRACE_MS = 5_000;
 
+/** How long to re-read a fresh lock without content, expecting its writer to fill it in. */
+const CONTENT_SETTLE_MS = 500;
+const CONTENT_POLL_MS = 10;
+
 /** A takeover marker this old was left by a process killed mid-takeover. */
 const TAKEOVER_STALE_MS = 10_000;
 
@@ -76,6 +80,7 @@ export async function acquireLock(dir: string, options: AcquireLockOptions = {})
   try {
     await ensureStateDir(dir);
     const deadline = Date.now() + TAKEOVER_WAIT_MS;
+    const settleDeadline = Date.now() + CONTENT_SETTLE_MS;
     for (;;) {
       const mine = lockContent();
       if (await createExclusive(path, mine)) return heldLock(path, mine, options.logger);
@@ -87,7 +92,15 @@ export async function acquireLock(dir: string, options: AcquireLockOptions = {})
         continue;
       }
       const verdict = judge(seen, staleAfterMs);
-      if (verdict.stale === false) throw new LockHeldError(verdict.pid, path);
+      if (verdict.stale === false) {
+        // A fresh lock without content is most likely being written right now ('wx' creates it
+        // empty): give its writer a moment, so the error can name the holder.
+        if (!seen.info && Date.now() < settleDeadline) {
+          await delay(CONTENT_POLL_MS);
+          continue;
+        }
+        throw new LockHeldError(verdict.pid, path);
+      }
 
       const outcome = await takeOver(path, seen, mine);
       if (outcome === 'acquired') return heldLock(path, mine, options.logger);

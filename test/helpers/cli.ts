@@ -1,0 +1,111 @@
+/** Runs the built CLI (dist/cli.js) as a real child process, in a scratch workspace. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+export type HealRun = { code: number; stdout: string; stderr: string };
+
+/** Runs `heal ARGS…` and resolves with its exit code and output; never rejects on a non-zero exit. */
+export function runHeal(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<HealRun> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env }, timeout: options.timeoutMs ?? 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export type Workspace = {
+  dir: string;
+  manifest: string;
+  stateDir: string;
+  /** Rewrites services.yaml. */
+  write(text: string): Promise<void>;
+  /** `heal ARGS… --config <manifest>` (and --state-dir for the commands that take it). */
+  heal(...args: string[]): Promise<HealRun>;
+  /** Kills every process whose pid a test wrote to a `*.pid` file here, then removes the folder. */
+  cleanup(): Promise<void>;
+};
+
+export async function workspace(manifestText = ''): Promise<Workspace> {
+  const dir = await mkdtemp(join(tmpdir(), 'heal-e2e-'));
+  const manifest = join(dir, 'services.yaml');
+  const stateDir = join(dir, 'state');
+  const pidFiles = new Set<string>();
+  const ws: Workspace = {
+    dir,
+    manifest,
+    stateDir,
+    async write(text) {
+      for (const match of text.matchAll(/([\w./-]+\.pid)\b/g)) pidFiles.add(match[1] as string);
+      await writeFile(manifest, text);
+    },
+    heal(...args) {
+      const withState = ['scan', 'status', 'reset'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
+      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir });
+    },
+    async cleanup() {
+      for (const file of pidFiles) await killPidFile(file.startsWith('/') ? file : join(dir, file));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  if (manifestText) await ws.write(manifestText);
+  return ws;
+}
+
+/** Sends SIGKILL to the pid in a file, if the file exists and the process is alive. */
+export async function killPidFile(path: string): Promise<number | undefined> {
+  const pid = Number(await readFile(path, 'utf8').catch(() => ''));
+  if (!pid) return undefined;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return undefined;
+  }
+  return pid;
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once `probe` returns true, or rejects after `timeoutMs`. */
+export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${timeoutMs}ms`);
+}
+
+/** True when a process with this pid is alive. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

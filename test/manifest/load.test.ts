@@ -1,0 +1,137 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { loadManifest, parseManifest } from '../../src/manifest/load.js';
+
+/** The problems a manifest text produces, or [] when it is valid. */
+function problemsOf(text: string, env: Record<string, string> = {}): readonly string[] {
+  try {
+    parseManifest(text, env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+const service = (body: string) => `version: 1\nservices:\n  api:\n${body}`;
+
+describe('a valid manifest', () => {
+  it('applies the documented defaults', () => {
+    const { manifest } = parseManifest(service('    checks: [ { type: port, port: 3002 } ]\n'), {});
+    expect(manifest.scan_timeout).toBe(60_000);
+    expect(manifest.concurrency).toBe(64);
+    expect(manifest.defaults.breaker).toEqual({ failure_threshold: 5, success_threshold: 2, open_for: 60_000, max_open_for: 3_600_000 });
+    const api = manifest.services['api']!;
+    expect(api.enabled).toBe(true);
+    expect(api.alert_level).toBe('critical');
+    expect(api.checks[0]).toMatchObject({ type: 'port', host: '127.0.0.1', port: 3002 });
+  });
+
+  it('reads durations in ms, s, m, h and d', () => {
+    const { manifest } = parseManifest(
+      `version: 1\ndefaults: { timeout: 500ms, cooldown: 5m, verify_timeout: 1.5s, start_grace: 1h }\nalerts: { max_age: 2d }\nservices: {}\n`,
+      {},
+    );
+    expect(manifest.defaults).toMatchObject({ timeout: 500, cooldown: 300_000, verify_timeout: 1_500, start_grace: 3_600_000 });
+    expect(manifest.alerts.max_age).toBe(172_800_000);
+  });
+
+  it('accepts the bundled services.yaml', async () => {
+    const { manifest } = await loadManifest(join(import.meta.dirname, '..', '..', 'services.yaml'), {});
+    expect(Object.keys(manifest.services)).toEqual(['demo', 'health-proxy', 'mcp-bridge', 'boss-api']);
+    expect(manifest.services['boss-api']).toMatchObject({ enabled: false, restart: { type: 'launchd', label: 'com.example.boss-api' } });
+  });
+});
+
+describe('interpolation', () => {
+  it('replaces ${VAR} from the environment and reports the value as a secret', () => {
+    const { manifest, secrets } = parseManifest(
+      service('    checks: [ { type: http, url: "http://127.0.0.1:${PORT}/health", headers: { authorization: "Bearer ${TOKEN}" } } ]\n'),
+      { PORT: '8080', TOKEN: 's3cret-token' },
+    );
+    expect(manifest.services['api']!.checks[0]).toMatchObject({ url: 'http://127.0.0.1:8080/health', headers: { authorization: 'Bearer s3cret-token' } });
+    expect(secrets).toEqual(expect.arrayContaining(['8080', 's3cret-token']));
+  });
+
+  it('reads $$ as a literal $ and leaves a lone $ alone', () => {
+    const { manifest } = parseManifest(service('    checks: [ { type: command, run: [echo, "$$HOME", "cost: 5$"] } ]\n'), {});
+    expect(manifest.services['api']!.checks[0]).toMatchObject({ run: ['echo', '$HOME', 'cost: 5$'] });
+  });
+
+  it('uses ${VAR:-fallback} when the variable is unset', () => {
+    const { manifest } = parseManifest(service('    checks: [ { type: port, host: "${HOST:-127.0.0.1}", port: 80 } ]\n'), {});
+    expect(manifest.services['api']!.checks[0]).toMatchObject({ host: '127.0.0.1' });
+  });
+
+  it('never lets a value change the structure of the document', () => {
+    const { manifest } = parseManifest(service('    checks: [ { type: command, run: ["${EVIL}"] } ]\n'), { EVIL: 'x"]\n    restart: {type: command' });
+    expect(manifest.services['api']!.restart).toBeUndefined();
+    expect(manifest.services['api']!.checks[0]).toMatchObject({ run: ['x"]\n    restart: {type: command'] });
+  });
+});
+
+describe('a broken manifest prints one line per problem, naming where it is', () => {
+  it.each([
+    ['an invalid URL', service('    checks:\n      - { type: port, port: 1 }\n      - { type: http, url: "not a url" }\n'), ['services.api.checks[1].url: Invalid URL (line 6)']],
+    ['an unknown key', service('    chekcs: []\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.chekcs: unknown key (line 4)']],
+    ['an unknown key in a check', service('    checks: [ { type: port, port: 1, hots: x } ]\n'), ['services.api.checks[0].hots: unknown key (line 4)']],
+    ['an unknown top-level key', 'version: 1\nservice: {}\nservices: {}\n', ['service: unknown key (line 2)']],
+    ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command (line 4)']],
+    ['an unknown restart type', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: docker }\n'), ['services.api.restart.type: type must be one of: command, launchd, systemd (line 5)']],
+    ['a port of 0', service('    checks: [ { type: port, port: 0 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
+    ['a port of 70000', service('    checks: [ { type: port, port: 70000 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
+    ['a port that is a string', service('    checks: [ { type: port, port: "80" } ]\n'), ['services.api.checks[0].port: expected a port number (line 4)']],
+    ['empty checks', service('    checks: []\n'), ['services.api.checks: a service needs at least one check (line 4)']],
+    ['missing checks', service('    restart: { type: command, run: ["true"] }\n'), ['services.api.checks: required (line 4)']],
+    ['a check that is not a mapping', service('    checks:\n      - port\n'), ['services.api.checks[0]: expected a mapping, got "port" (line 5)']],
+    ['a bad duration', service('    checks: [ { type: port, port: 1, timeout: 3 } ]\n'), ['services.api.checks[0].timeout: expected a duration such as "500ms", "3s", "5m" or "1h" (line 4)']],
+    ['a restart given as a shell string', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: "systemctl restart api" }\n'), ['services.api.restart.run: expected a list of arguments (argv), not a shell string (line 5)']],
+    ['a launchd label with shell characters', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: launchd, label: "a;touch pwned" }\n'), ['services.api.restart.label: a launchd label may hold only letters, digits, ".", "_" and "-" (line 5)']],
+    ['a duplicate service name', 'version: 1\nservices:\n  api: { checks: [ { type: port, port: 1 } ] }\n  api: { checks: [ { type: port, port: 2 } ] }\n', ['services.api: duplicate service name (line 4)']],
+    ['a bad service name', 'version: 1\nservices:\n  Bad_Name: { checks: [ { type: port, port: 1 } ] }\n', ['services.Bad_Name: service names must match [a-z0-9][a-z0-9._-]* (line 3)']],
+    ['a dependency on no service', service('    depends_on: [db]\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.depends_on[0]: no service named "db" (line 4)']],
+    ['a dependency on itself', service('    depends_on: [api]\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.depends_on[0]: a service cannot depend on itself (line 4)']],
+    ['a dependency cycle', 'version: 1\nservices:\n  a: { depends_on: [b], checks: [ { type: port, port: 1 } ] }\n  b: { depends_on: [c], checks: [ { type: port, port: 1 } ] }\n  c: { depends_on: [a], checks: [ { type: port, port: 1 } ] }\n', ['services.a.depends_on: dependency cycle: a → b → c → a (line 3)']],
+    ['an unset variable', service('    checks: [ { type: http, url: "http://127.0.0.1/${NOPE}" } ]\n'), ['services.api.checks[0].url: environment variable NOPE is not set (line 4)']],
+    ['a malformed variable reference', service('    checks: [ { type: http, url: "http://127.0.0.1/${1X}" } ]\n'), ['services.api.checks[0].url: "${1X}" is not a valid variable reference (use ${NAME} or $$ for a literal $) (line 4)']],
+    ['a wrong version', 'version: 2\nservices: {}\n', ['version: must be 1 (the only manifest version so far) (line 1)']],
+    ['no services', 'version: 1\n', ['services: required (line 1)']],
+    ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
+    ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
+    ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook (line 4)']],
+  ])('%s', (_what, text, expected) => {
+    expect(problemsOf(text)).toEqual(expected);
+  });
+
+  it('reports every problem of a file at once', () => {
+    const problems = problemsOf(service('    checks: [ { type: port, port: 0 }, { type: http, url: nope } ]\n    restart: { type: launchd, label: "x y" }\n'));
+    expect(problems).toHaveLength(3);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf('version: 1\nservices:\n  api: { checks: [ }\n');
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) expect(problem).toMatch(/^manifest: YAML .+ \(line 3\)$/);
+  });
+
+  it('refuses binary junk in one line', () => {
+    expect(problemsOf('version: 1\u0000\u0001\u0002')).toEqual(['manifest: the file holds binary data (a NUL byte), not YAML']);
+  });
+});
+
+describe('reading the file', () => {
+  it('says when the file does not exist', async () => {
+    const missing = join(tmpdir(), 'heal-no-such-dir', 'services.yaml');
+    await expect(loadManifest(missing, {})).rejects.toThrow(`${missing}: cannot read the manifest (no such file)`);
+  });
+
+  it('refuses a file over 1 MiB', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'heal-manifest-'));
+    const path = join(dir, 'services.yaml');
+    await writeFile(path, `version: 1\nservices: {}\n#${'x'.repeat(1024 * 1024)}\n`);
+    await expect(loadManifest(path, {})).rejects.toThrow(/larger than the 1 MiB a manifest may be/);
+  });
+});

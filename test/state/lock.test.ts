@@ -1,0 +1,178 @@
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LockHeldError } from '../../src/errors.js';
+import { acquireLock, lockFile, type Lock } from '../../src/state/lock.js';
+import { capturingLogger, deadPid, freshDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await freshDir('heal-lock-')));
+afterEach(async () => cleanup());
+
+/** Writes a lock file as another scan would have. */
+async function writeLock(pid: number, options: { host?: string; startedAt?: number } = {}): Promise<string> {
+  const content = `${JSON.stringify({ pid, hostname: options.host ?? hostname(), startedAt: new Date(options.startedAt ?? Date.now()).toISOString() })}\n`;
+  await writeFile(lockFile(dir), content);
+  return content;
+}
+
+async function age(path: string, ms: number): Promise<void> {
+  const then = new Date(Date.now() - ms);
+  await utimes(path, then, then);
+}
+
+async function heldBy(): Promise<{ pid: number; hostname: string; startedAt: string }> {
+  return JSON.parse(await readFile(lockFile(dir), 'utf8')) as { pid: number; hostname: string; startedAt: string };
+}
+
+describe('acquireLock', () => {
+  it('creates scan.lock 0600 holding our pid, hostname and start time', async () => {
+    const before = Date.now();
+    const lock = await acquireLock(dir);
+    expect(lock.path).toBe(join(dir, 'scan.lock'));
+    expect((await stat(lock.path)).mode & 0o777).toBe(0o600);
+    const info = await heldBy();
+    expect(info).toMatchObject({ pid: process.pid, hostname: hostname() });
+    expect(Date.parse(info.startedAt)).toBeGreaterThanOrEqual(before - 1);
+    await lock.release();
+  });
+
+  it('creates a missing state directory 0700', async () => {
+    const stateDir = join(dir, 'nested', 'heal');
+    const lock = await acquireLock(stateDir);
+    expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
+    await lock.release();
+  });
+
+  it('refuses a second acquire in the same directory with a LockHeldError naming the holder', async () => {
+    const lock = await acquireLock(dir);
+    const error = await acquireLock(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect(error).toMatchObject({ code: 'locked', holderPid: process.pid });
+    expect((error as Error).message).toContain(lockFile(dir));
+    await lock.release();
+  });
+
+  it('can be acquired again after release, and release removes the file', async () => {
+    const first = await acquireLock(dir);
+    await first.release();
+    expect(await readdir(dir)).toEqual([]);
+    const second = await acquireLock(dir);
+    await second.release();
+  });
+
+  it('releases idempotently', async () => {
+    const lock = await acquireLock(dir);
+    await lock.release();
+    await lock.release();
+    const again = await acquireLock(dir);
+    await lock.release(); // the old handle must not remove the new holder's lock
+    await expect(acquireLock(dir)).rejects.toBeInstanceOf(LockHeldError);
+    await again.release();
+  });
+
+  it('leaves the lock in place at release when it is no longer ours', async () => {
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger });
+    const theirs = await writeLock(process.ppid); // someone took it over meanwhile
+    await lock.release();
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(theirs);
+    expect(lines).toMatchObject([{ level: 40, lock: lockFile(dir) }]);
+  });
+
+  it('takes over a lock whose process is dead, with a warning', async () => {
+    const pid = await deadPid();
+    await writeLock(pid);
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger });
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, lock: lockFile(dir), previous: { pid } });
+    expect(lines[0]?.msg).toContain(`pid ${pid} is no longer running`);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['the default ten minutes', undefined, 11 * 60_000],
+    ['a configured staleAfterMs', 2_000, 5_000],
+  ])('takes over a lock of a live pid older than %s (pid reuse)', async (_what, staleAfterMs, ageMs) => {
+    await writeLock(process.ppid, { startedAt: Date.now() - ageMs });
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger, ...(staleAfterMs === undefined ? {} : { staleAfterMs }) });
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(lines[0]?.msg).toMatch(/longer than any scan runs/);
+    await lock.release();
+  });
+
+  it('respects a live holder younger than staleAfterMs', async () => {
+    const content = await writeLock(process.ppid, { startedAt: Date.now() - 60_000 });
+    await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: process.ppid });
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+  });
+
+  it('does not judge the pid of a lock taken on another host', async () => {
+    await writeLock(await deadPid(), { host: 'some-other-host.invalid' });
+    await expect(acquireLock(dir)).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['bytes that are not JSON', '\u0000garbage'],
+    ['JSON of the wrong shape', '{"pid":"one"}'],
+  ])('treats a lock holding %s as held while it is fresh, and takes it over once it is old', async (_what, content) => {
+    await writeFile(lockFile(dir), content);
+    await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: undefined });
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+
+    await age(lockFile(dir), 30_000);
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger });
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(lines[0]?.msg).toMatch(/unreadable content/);
+    await lock.release();
+  });
+
+  it('takes over even when a takeover marker was left by a process killed mid-takeover', async () => {
+    await writeLock(await deadPid());
+    await writeFile(`${lockFile(dir)}.takeover`, '{"pid":1}');
+    await age(`${lockFile(dir)}.takeover`, 60_000);
+    const lock = await acquireLock(dir);
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(await readdir(dir)).toEqual(['scan.lock']);
+    await lock.release();
+  });
+
+  it('gives up with a LockHeldError, touching nothing, while another takeover is in progress', async () => {
+    const pid = await deadPid();
+    const content = await writeLock(pid);
+    await writeFile(`${lockFile(dir)}.takeover`, '{"pid":1}');
+    await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: pid });
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+  });
+
+  it('lets exactly one of ten concurrent acquires hold the lock', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => acquireLock(dir)));
+    const held = results.filter((r): r is PromiseFulfilledResult<Lock> => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(held).toHaveLength(1);
+    expect(refused).toHaveLength(9);
+    for (const error of refused) expect(error).toBeInstanceOf(LockHeldError);
+    await held[0]!.value.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('lets exactly one of ten concurrent takeovers of the same stale lock win', async () => {
+    await writeLock(await deadPid());
+    const { logger, lines } = capturingLogger();
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => acquireLock(dir, { logger })));
+    const held = results.filter((r): r is PromiseFulfilledResult<Lock> => r.status === 'fulfilled');
+    expect(held).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockHeldError);
+    expect(lines.filter((l) => /took over/.test(l.msg))).toHaveLength(1);
+    expect(await readdir(dir)).toEqual(['scan.lock']);
+    await held[0]!.value.release();
+  });
+});
