@@ -1,23 +1,25 @@
 /**
- * One pass: lock ─ load state ─ run checks (all at once) ─ decide ─ restart + verify ─ save
- * state ─ unlock. The manifest is loaded by the caller first, so a bad manifest never touches
- * the state directory. Decisions are pure (heal/policy.ts, state/record.ts); this file is the
- * choreography of the effects around them.
+ * One pass: lock ─ load state ─ run checks (all at once) ─ decide ─ restart + verify (parents
+ * first) ─ save state ─ unlock. The manifest is loaded by the caller first, so a bad manifest
+ * never touches the state directory. Decisions are pure (heal/policy.ts, state/record.ts);
+ * this file is the choreography of the effects around them.
  */
+import { breakerAt } from './breaker.js';
+import { cheapestCheckIndex } from './checks/cost.js';
 import { checkName } from './checks/index.js';
 import { runChecks, type CheckRequest } from './checks/run.js';
 import type { CheckOutcome } from './checks/types.js';
 import type { Deps } from './deps.js';
 import { HealError } from './errors.js';
 import { describeRestart, restart } from './heal/index.js';
-import { decideHeal, type HealDecision } from './heal/policy.js';
+import { decideHeal, type DecisionRule, type HealDecision } from './heal/policy.js';
 import { verifyService } from './heal/verify.js';
 import { healOrder } from './manifest/graph.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { planCheck, resolveServices, type ServiceConfig } from './manifest/resolve.js';
 import { acquireLock } from './state/lock.js';
 import { recordService, type ServiceScanResult } from './state/record.js';
-import type { CheckRecord, HealRecord, State } from './state/schema.js';
+import type { CheckRecord, State } from './state/schema.js';
 import { loadState, saveState } from './state/store.js';
 
 export type ScanOptions = {
@@ -36,10 +38,12 @@ export type ServiceStatus = 'up' | 'down' | 'healed' | 'skipped';
 export type ServiceReport = {
   name: string;
   status: ServiceStatus;
+  /** The policy rule that decided what was done (see heal/policy.ts). */
+  rule: DecisionRule;
   checks: CheckReport[];
   /** What was done: "restarted (command: …)", "would restart (…)", "held back". */
   action?: string;
-  /** Why, in a few words: the rule behind the decision, or the restart's error. */
+  /** Why, in a few words: the rule's reason, or the restart's error. */
   reason?: string;
 };
 
@@ -68,6 +72,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   }
 }
 
+type Settled = { service: ServiceConfig; report: ServiceReport; record: ServiceScanResult };
+
 async function scanWithState(options: ScanOptions, state: State): Promise<{ report: ScanReport; next: State }> {
   const { deps, loaded } = options;
   const { manifest } = loaded;
@@ -75,120 +81,137 @@ async function scanWithState(options: ScanOptions, state: State): Promise<{ repo
   const deadline = started + manifest.scan_timeout;
   const services = selectServices(resolveServices(manifest), options.only, Object.keys(manifest.services));
 
-  const items: CheckRequest[] = services.flatMap((service) =>
-    service.spec.checks.map((spec, index) => ({ key: `${service.name}#${index}`, plan: planCheck(service, spec) })),
+  // A service whose breaker is open gets one cheap probe instead of all its checks.
+  const checked = new Map(services.map((service) => [service.name, checksToRun(service, state, started)] as const));
+  const requests: CheckRequest[] = services.flatMap((service) =>
+    (checked.get(service.name) ?? []).map((index) => ({ key: `${service.name}#${index}`, plan: planCheck(service, service.spec.checks[index]!) })),
   );
-  const outcomes = await runChecks(items, { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir });
+  const outcomes = await runChecks(requests, { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir });
 
   const byName = new Map(services.map((s) => [s.name, s]));
   const graph = new Map(services.map((s) => [s.name, s.spec.depends_on.filter((p) => byName.has(p))] as const));
   const settled = new Map<string, Promise<Settled>>();
   for (const name of healOrder(graph)) {
     const service = byName.get(name) as ServiceConfig;
-    const checks = service.spec.checks.map((spec, index) =>
-      toCheckReport(spec.type, checkName(spec), outcomes.get(`${name}#${index}`)),
-    );
+    const checks = (checked.get(name) ?? []).map((index) => checkReport(service, index, outcomes.get(`${name}#${index}`)));
     const parents = (graph.get(name) ?? []).map((parent) => settled.get(parent) as Promise<Settled>);
-    settled.set(name, Promise.all(parents).then(() => settleService(service, checks, state, options, deadline)));
-  }
-
-  const results = await Promise.all(services.map((s) => settled.get(s.name) as Promise<Settled>));
-  const now = deps.now();
-  const next: State = {
-    ...state,
-    services: Object.fromEntries(
-      Object.keys(manifest.services).flatMap((name) => {
-        const result = results.find((r) => r.report.name === name);
-        if (result) return [[name, recordService(state.services[name], result.record, now)]];
-        const kept = state.services[name];
-        return kept ? [[name, kept]] : [];
+    settled.set(
+      name,
+      Promise.all(parents).then((done) => {
+        const parentsDown = done.filter((p) => p.report.status === 'down' || p.report.status === 'skipped').map((p) => p.service.name);
+        return settleService(service, checks, parentsDown, state, options, deadline);
       }),
-    ),
-  };
+    );
+  }
+  const results = await Promise.all(services.map((s) => settled.get(s.name) as Promise<Settled>));
+
+  const now = deps.now();
   const report: ScanReport = {
     startedAt: new Date(started).toISOString(),
     durationMs: now - started,
     dryRun: Boolean(options.dryRun),
     services: results.map((r) => r.report),
   };
-  next.lastScan = { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) };
+  const next: State = {
+    ...state,
+    services: Object.fromEntries(
+      Object.keys(manifest.services).flatMap((name) => {
+        const result = results.find((r) => r.service.name === name);
+        if (result) return [[name, recordService(state.services[name], result.record, result.service, now)]];
+        const kept = state.services[name];
+        return kept ? [[name, kept]] : [];
+      }),
+    ),
+    lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) },
+  };
   return { report, next };
 }
 
-type Settled = { report: ServiceReport; record: ServiceScanResult };
+/** Indexes of the checks to run this scan: all of them, or the cheapest while the breaker is open. */
+function checksToRun(service: ServiceConfig, state: State, now: number): number[] {
+  const previous = state.services[service.name];
+  const open = previous && breakerAt(previous.breaker, now).state === 'open';
+  return open ? [cheapestCheckIndex(service.spec.checks)] : service.spec.checks.map((_, index) => index);
+}
 
 async function settleService(
   service: ServiceConfig,
   checks: CheckReport[],
+  parentsDown: string[],
   state: State,
   options: ScanOptions,
   deadline: number,
 ): Promise<Settled> {
-  const { deps } = options;
   const healthy = checks.every((c) => c.ok);
-  const decision = decideHeal(service, state.services[service.name], healthy, deps.now());
-  const down = (extra: Partial<ServiceReport> = {}): Settled => ({
-    report: { name: service.name, status: 'down', checks, ...extra },
-    record: { healthy: false, checks: stripType(checks) },
+  const decision = decideHeal({ service, previous: state.services[service.name], healthy, parentsDown, now: options.deps.now() });
+  const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): Settled => ({
+    service,
+    report: { name: service.name, status, rule: decision.rule, checks, ...extra },
+    record: { healthy: status === 'up', checks: checkRecords(checks), rule: decision.rule },
   });
 
   switch (decision.action) {
     case 'none':
-      if (decision.rule === 'healthy') {
-        return { report: { name: service.name, status: 'up', checks }, record: { healthy: true, checks: stripType(checks) } };
-      }
-      return down({ reason: decision.reason });
+      return decision.rule === 'healthy' ? result('up') : result('down', { reason: decision.reason });
+    case 'skip':
+      return result('skipped', { reason: decision.reason });
     case 'hold':
-      return down({ action: 'held back', reason: decision.reason });
+      return result('down', { action: 'held back', reason: decision.reason });
     case 'restart':
-      return options.dryRun ? down({ action: `would restart (${describeRestart(service.spec.restart!)})`, reason: decision.reason }) : heal(service, checks, options, deadline, decision);
+      if (options.dryRun) return result('down', { action: `would restart (${describeRestart(service.spec.restart!)})`, reason: decision.reason });
+      return heal(service, checks, decision, options, deadline);
   }
 }
 
 async function heal(
   service: ServiceConfig,
   checks: CheckReport[],
+  decision: Extract<HealDecision, { action: 'restart' }>,
   options: ScanOptions,
   deadline: number,
-  decision: Extract<HealDecision, { action: 'restart' }>,
 ): Promise<Settled> {
   const { deps, loaded, stateDir } = options;
   const spec = service.spec.restart!;
   const action = `restarted (${describeRestart(spec)})`;
   const at = deps.now();
-  const signal = AbortSignal.timeout(Math.max(1, deadline - at));
-  const outcome = await restart(spec, {
-    deps,
-    service: service.name,
-    baseDir: loaded.baseDir,
-    stateDir,
-    timeoutMs: Math.max(1, deadline - at),
-    signal,
-  });
-  deps.logger.info({ service: service.name, restart: describeRestart(spec), ok: outcome.ok, error: outcome.ok ? undefined : outcome.error, rule: decision.rule }, 'restart');
+  const budget = Math.max(1, deadline - at);
+  const outcome = await restart(spec, { deps, service: service.name, baseDir: loaded.baseDir, stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
+  deps.logger.info(
+    { service: service.name, restart: describeRestart(spec), rule: decision.rule, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), facts: outcome.facts },
+    'restart',
+  );
+  const facts = outcome.facts ? { facts: outcome.facts } : {};
   if (!outcome.ok) {
-    const record: HealRecord = { at, result: 'failed', error: outcome.error };
     return {
-      report: { name: service.name, status: 'down', checks, action, reason: `restart failed: ${outcome.error}` },
-      record: { healthy: false, checks: stripType(checks), heal: record },
+      service,
+      report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${outcome.error}` },
+      record: { healthy: false, checks: checkRecords(checks), rule: decision.rule, heal: { at, result: 'failed', error: outcome.error, ...facts } },
     };
   }
-  const verified = await verifyService(service, { deps, baseDir: loaded.baseDir, concurrency: loaded.manifest.concurrency, deadline: Math.min(deadline, deps.now() + service.verifyTimeoutMs) });
-  const after = service.spec.checks.map((spec, index) => toCheckReport(spec.type, checkName(spec), verified.outcomes[index]));
-  const healed = after.every((c) => c.ok);
-  const failedCheck = after.find((c) => !c.ok);
+
+  const verified = await verifyService(service, {
+    deps,
+    baseDir: loaded.baseDir,
+    concurrency: loaded.manifest.concurrency,
+    deadline: Math.min(deadline, deps.now() + service.verifyTimeoutMs),
+  });
+  const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index]));
+  const failing = after.find((c) => !c.ok);
   return {
+    service,
     report: {
       name: service.name,
-      status: healed ? 'healed' : 'down',
+      status: failing ? 'down' : 'healed',
+      rule: decision.rule,
       checks: after,
       action,
-      reason: healed ? undefined : `still failing after restart: ${failedCheck?.name}: ${failedCheck?.error}`,
+      ...(failing ? { reason: `still failing after restart: ${failing.name}: ${failing.error}` } : {}),
     },
     record: {
-      healthy: healed,
-      checks: stripType(after),
-      heal: { at, result: healed ? 'healed' : 'failed', ...(healed ? {} : { error: failedCheck?.error }) },
+      healthy: !failing,
+      checks: checkRecords(after),
+      rule: decision.rule,
+      heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error: `${failing.name}: ${failing.error}` } : {}), ...facts },
     },
   };
 }
@@ -202,13 +225,13 @@ function selectServices(services: ServiceConfig[], only: readonly string[] | und
   return services.filter((s) => only.includes(s.name));
 }
 
-function toCheckReport(type: string, name: string, outcome: CheckOutcome | undefined): CheckReport {
-  if (!outcome) return { type, name, ok: false, latencyMs: 0, error: 'not run: the scan deadline passed' };
-  return outcome.ok
-    ? { type, name, ok: true, latencyMs: outcome.latencyMs }
-    : { type, name, ok: false, latencyMs: outcome.latencyMs, error: outcome.error };
+function checkReport(service: ServiceConfig, index: number, outcome: CheckOutcome | undefined): CheckReport {
+  const spec = service.spec.checks[index]!;
+  const base = { type: spec.type, name: checkName(spec) };
+  if (!outcome) return { ...base, ok: false, latencyMs: 0, error: 'not run: the scan deadline passed' };
+  return outcome.ok ? { ...base, ok: true, latencyMs: outcome.latencyMs } : { ...base, ok: false, latencyMs: outcome.latencyMs, error: outcome.error };
 }
 
-function stripType(checks: CheckReport[]): CheckRecord[] {
+function checkRecords(checks: CheckReport[]): CheckRecord[] {
   return checks.map(({ type: _type, ...record }) => record);
 }

@@ -6,11 +6,16 @@ import type { CheckSpec } from '../manifest/schema.js';
 import { commandChecker } from './command.js';
 import { fileChecker } from './file.js';
 import { httpChecker } from './http.js';
+import { launchdChecker } from './launchd.js';
 import { portChecker } from './port.js';
+import { systemdChecker } from './systemd.js';
 import type { Check, CheckContext, CheckOutcome } from './types.js';
 
-/** The check type of each manifest `type`. */
-export type CheckRegistry = { readonly [T in CheckSpec['type']]: Check<Extract<CheckSpec, { type: T }>> };
+/**
+ * The check type of each manifest `type`. Optional per type so a type the schema already knows
+ * can land before its implementation; running one that is missing is a failed outcome.
+ */
+export type CheckRegistry = { readonly [T in CheckSpec['type']]?: Check<Extract<CheckSpec, { type: T }>> };
 
 /** Every check type, by its manifest `type`. */
 export const checkTypes: CheckRegistry = {
@@ -18,6 +23,8 @@ export const checkTypes: CheckRegistry = {
   http: httpChecker,
   file: fileChecker,
   command: commandChecker,
+  launchd: launchdChecker,
+  systemd: systemdChecker,
 };
 
 /** The check type that runs `spec`, or undefined for a type this build does not know. */

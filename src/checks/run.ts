@@ -4,6 +4,7 @@
  * endpoint that several services watch costs one timeout and one connection. It decides
  * nothing about services: it only says what each check saw.
  */
+import { setMaxListeners } from 'node:events';
 import type { Deps } from '../deps.js';
 import type { CheckPlan } from '../manifest/resolve.js';
 import { describeCheck, runCheckOnce } from './index.js';
@@ -57,9 +58,11 @@ export async function runChecks(
       if (!plans.has(identity)) plans.set(identity, plan);
     }
     const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY);
-    await forEachLimited([...plans], limit, async ([identity, plan]) => {
+    const all = forEachLimited([...plans], limit, async ([identity, plan]) => {
       byIdentity.set(identity, await runPlan(plan, options, scan.signal));
     });
+    // Belt and braces: whatever an injected sleep or a check does, the batch ends at the deadline.
+    await Promise.race([all, afterAbort(scan.signal, 2 * ABANDON_AFTER_MS)]);
   } catch (error) {
     options.deps.logger.error({ err: error }, 'check runner failed');
   } finally {
@@ -183,9 +186,20 @@ function settleSoonAfterAbort(
   });
 }
 
+/** Resolves `ms` after the signal aborts. */
+function afterAbort(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const later = (): void => void setTimeout(resolve, ms).unref();
+    if (signal.aborted) later();
+    else signal.addEventListener('abort', later, { once: true });
+  });
+}
+
 /** A signal that aborts at the deadline or when the caller's signal does. */
 function scanSignal(options: RunChecksOptions): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  // Every running attempt and retry pause listens to it.
+  setMaxListeners(0, controller.signal);
   const abort = (): void => controller.abort();
   const timer = setTimeout(abort, Math.min(Math.max(0, options.deadline - options.deps.now()), MAX_TIMER_MS));
   options.signal?.addEventListener('abort', abort, { once: true });

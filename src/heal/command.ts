@@ -1,10 +1,28 @@
 /**
  * The `command` restarter: runs argv (never a shell) and waits for it, or with `detach: true`
  * starts the service itself as a detached process logging to `<state dir>/logs/<service>.log`.
+ * Before the start it stops the old process: `stop` (argv) is run, and the pid in `pidfile`
+ * gets SIGTERM, then SIGKILL after `stop_grace`. Neither failing prevents the start.
  */
 import { join, resolve } from 'node:path';
 import type { CommandRestartSpec } from '../manifest/schema.js';
-import type { Restarter } from './types.js';
+import { stopPidFile } from './stop-process.js';
+import type { RestartContext, Restarter } from './types.js';
+
+/** Runs `stop` and stops the pidfile's process; lines for the outcome's detail. */
+async function stopOld(spec: CommandRestartSpec, ctx: RestartContext, cwd: string, left: () => number): Promise<string[]> {
+  const notes: string[] = [];
+  if (spec.stop) {
+    const stopped = await ctx.deps.exec(spec.stop, { timeoutMs: Math.min(spec.timeout, left()), cwd, env: spec.env, signal: ctx.signal });
+    if (stopped.failure !== undefined) notes.push(`stop failed: ${stopped.failure}`);
+  }
+  if (spec.pidfile) {
+    const note = await stopPidFile(resolve(ctx.baseDir, spec.pidfile), Math.min(spec.stop_grace, left()), ctx.deps, ctx.signal);
+    if (note) notes.push(note);
+  }
+  if (notes.length) ctx.deps.logger.info({ service: ctx.service, stop: notes }, 'stopped the old process');
+  return notes;
+}
 
 export const commandRestarter: Restarter<CommandRestartSpec> = {
   type: 'command',
@@ -14,18 +32,22 @@ export const commandRestarter: Restarter<CommandRestartSpec> = {
   },
 
   async restart(spec, ctx) {
+    const deadline = ctx.deps.now() + ctx.timeoutMs;
+    const left = (): number => Math.max(0, deadline - ctx.deps.now());
     const cwd = resolve(ctx.baseDir, spec.cwd ?? '.');
+    const notes = await stopOld(spec, ctx, cwd, left);
+    const withNotes = (line: string | undefined): string | undefined => [...notes, ...(line ? [line] : [])].join('; ') || undefined;
+    const failed = (error: string) => ({ ok: false as const, error: notes.length ? `${error} (before the start: ${notes.join('; ')})` : error });
+
     if (spec.detach) {
       const logFile = join(ctx.stateDir, 'logs', `${ctx.service}.log`);
       const started = await ctx.deps.spawnDetached(spec.run, { cwd, env: spec.env, logFile });
-      return started.ok ? { ok: true, detail: `started pid ${started.pid}, output in ${logFile}` } : { ok: false, error: started.error };
+      return started.ok ? { ok: true, detail: withNotes(`started pid ${started.pid}, output in ${logFile}`) } : failed(started.error);
     }
-    const result = await ctx.deps.exec(spec.run, {
-      timeoutMs: Math.min(spec.timeout, ctx.timeoutMs),
-      cwd,
-      env: spec.env,
-      signal: ctx.signal,
-    });
-    return result.failure === undefined ? { ok: true } : { ok: false, error: result.failure };
+    if (left() <= 0) return failed('no time left to run the restart command');
+    const result = await ctx.deps.exec(spec.run, { timeoutMs: Math.min(spec.timeout, left()), cwd, env: spec.env, signal: ctx.signal });
+    if (result.failure !== undefined) return failed(result.failure);
+    const detail = withNotes(undefined);
+    return detail ? { ok: true, detail } : { ok: true };
   },
 };

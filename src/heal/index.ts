@@ -1,10 +1,14 @@
 /** The restarter registry: one entry per restart type. */
 import type { RestartSpec } from '../manifest/schema.js';
 import { commandRestarter } from './command.js';
+import { launchdRestarter } from './launchd.js';
+import { systemdRestarter } from './systemd.js';
 import type { Restarter, RestartContext, RestartOutcome } from './types.js';
 
 const restarters: { [T in RestartSpec['type']]?: Restarter<Extract<RestartSpec, { type: T }>> } = {
   command: commandRestarter,
+  launchd: launchdRestarter,
+  systemd: systemdRestarter,
 };
 
 function restarterFor(spec: RestartSpec): Restarter | undefined {

@@ -1,8 +1,14 @@
 import type { Deps } from '../deps.js';
 import type { RestartSpec } from '../manifest/schema.js';
 
-/** What a restart attempt did. A failure is a value, not an exception. */
-export type RestartOutcome = { ok: true; detail?: string } | { ok: false; error: string };
+/**
+ * What a restart attempt did. A failure is a value, not an exception. `facts` are what the
+ * supervisor said about the service (systemd's ActiveState, SubState, NRestarts), kept in the
+ * heal record.
+ */
+export type RestartOutcome =
+  | { ok: true; detail?: string; facts?: Record<string, string> }
+  | { ok: false; error: string; facts?: Record<string, string> };
 
 /** Everything a restarter may use besides its spec. */
 export type RestartContext = {

@@ -13,6 +13,7 @@ export const BUILTIN_DEFAULTS = {
   max_heals_per_hour: 3,
   verify_timeout: 10_000,
   start_grace: 0,
+  flap_threshold: 3,
 } as const;
 
 /** One service with every setting decided. */
@@ -26,6 +27,7 @@ export type ServiceConfig = {
   maxHealsPerHour: number;
   verifyTimeoutMs: number;
   startGraceMs: number;
+  flapThreshold: number;
   breaker: BreakerSettings;
 };
 
@@ -49,6 +51,7 @@ export function resolveService(manifest: Manifest, name: string, spec: ServiceSp
     maxHealsPerHour: spec.max_heals_per_hour ?? d.max_heals_per_hour ?? BUILTIN_DEFAULTS.max_heals_per_hour,
     verifyTimeoutMs: spec.verify_timeout ?? d.verify_timeout ?? BUILTIN_DEFAULTS.verify_timeout,
     startGraceMs: spec.start_grace ?? d.start_grace ?? BUILTIN_DEFAULTS.start_grace,
+    flapThreshold: spec.flap_threshold ?? d.flap_threshold ?? BUILTIN_DEFAULTS.flap_threshold,
     breaker: { ...d.breaker, ...spec.breaker },
   };
 }

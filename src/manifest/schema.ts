@@ -89,9 +89,40 @@ export const commandCheck = z.strictObject({
   ...checkCommon,
 });
 
-export const checkSpec = z.discriminatedUnion('type', [portCheck, httpCheck, fileCheck, commandCheck], {
+/** launchd labels are reverse-DNS names; anything else is refused before it reaches launchctl. */
+export const launchdLabel = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a launchd label may hold only letters, digits, ".", "_" and "-"');
+
+const launchdDomain = z
+  .string()
+  .regex(/^(gui|user)(\/\d+)?$/, 'domain must be "gui", "user", "gui/<uid>" or "user/<uid>"');
+
+/** systemd unit names; anything else is refused before it reaches systemctl. */
+export const systemdUnit = z
+  .string()
+  .regex(/^[A-Za-z0-9:_.@\\-]+$/, 'a systemd unit name may hold only letters, digits and ":_.@-\\"');
+
+/** Asks launchd whether the job is loaded and has a pid (`launchctl print`). */
+export const launchdCheck = z.strictObject({
+  type: z.literal('launchd'),
+  label: launchdLabel,
+  domain: launchdDomain.optional(),
+  ...checkCommon,
+});
+
+/** Asks systemd whether the unit is active (`systemctl show -p ActiveState`). */
+export const systemdCheck = z.strictObject({
+  type: z.literal('systemd'),
+  unit: systemdUnit,
+  /** Ask the user's manager (`systemctl --user`). @default false */
+  user: z.boolean().default(false),
+  ...checkCommon,
+});
+
+export const checkSpec = z.discriminatedUnion('type', [portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: port, http, file, command' : undefined,
+    issue.code === 'invalid_union' ? 'type must be one of: port, http, file, command, launchd, systemd' : undefined,
 });
 
 /** Restart by running a program; with `detach` it is the service itself, left running. */
@@ -104,19 +135,20 @@ export const commandRestart = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   /** How long a non-detached restart may run. @default 30s */
   timeout: duration.default(30_000),
+  /** A program that stops the old (maybe hung) process before the new one starts. */
+  stop: argv.optional(),
+  /** A file holding the old process's pid: it gets SIGTERM, then SIGKILL after `stop_grace`. */
+  pidfile: z.string().min(1).optional(),
+  /** How long the old process has to exit after SIGTERM. @default 5s */
+  stop_grace: duration.default(5_000),
 });
-
-/** launchd labels are reverse-DNS names; anything else is refused before it reaches launchctl. */
-export const launchdLabel = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a launchd label may hold only letters, digits, ".", "_" and "-"');
 
 /** Restart a macOS LaunchAgent through launchctl. */
 export const launchdRestart = z.strictObject({
   type: z.literal('launchd'),
   label: launchdLabel,
   plist: z.string().min(1).optional(),
-  domain: z.string().regex(/^(gui|user)\/\d+$|^(gui|user)$/, 'domain must be "gui", "user", "gui/<uid>" or "user/<uid>"').optional(),
+  domain: launchdDomain.optional(),
   /** @default "kickstart" */
   method: z.enum(['kickstart', 'reload']).default('kickstart'),
   timeout: duration.default(30_000),
@@ -125,7 +157,7 @@ export const launchdRestart = z.strictObject({
 /** Restart a systemd unit through systemctl. */
 export const systemdRestart = z.strictObject({
   type: z.literal('systemd'),
-  unit: z.string().regex(/^[A-Za-z0-9:_.@\\-]+$/, 'a systemd unit name may hold only letters, digits and ":_.@-\\"'),
+  unit: systemdUnit,
   /** Use the user's manager (`systemctl --user`). @default false */
   user: z.boolean().default(false),
   timeout: duration.default(30_000),
@@ -165,6 +197,8 @@ const healSettings = {
   verify_timeout: duration.optional(),
   /** After a restart, a failing service is "starting" (not restarted again) for this long. @default 0s */
   start_grace: duration.optional(),
+  /** Healed in this many consecutive scans, a service is flapping: no more restarts, a critical alert. @default 3 */
+  flap_threshold: z.number().int().min(2).optional(),
 };
 
 export const defaultsSchema = z.strictObject({
@@ -271,6 +305,8 @@ export type PortCheckSpec = z.output<typeof portCheck>;
 export type HttpCheckSpec = z.output<typeof httpCheck>;
 export type FileCheckSpec = z.output<typeof fileCheck>;
 export type CommandCheckSpec = z.output<typeof commandCheck>;
+export type LaunchdCheckSpec = z.output<typeof launchdCheck>;
+export type SystemdCheckSpec = z.output<typeof systemdCheck>;
 export type RestartSpec = z.output<typeof restartSpec>;
 export type CommandRestartSpec = z.output<typeof commandRestart>;
 export type LaunchdRestartSpec = z.output<typeof launchdRestart>;

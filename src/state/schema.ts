@@ -4,6 +4,7 @@
  * state is used, so a bad file never stops a scan.
  */
 import { z } from 'zod';
+import { CLOSED, type BreakerState } from '../breaker.js';
 
 export const STATE_VERSION = 1;
 
@@ -18,7 +19,15 @@ const healRecord = z.object({
   at: z.number(),
   result: z.enum(['healed', 'failed']),
   error: z.string().optional(),
+  /** What the supervisor said (systemd: ActiveState, SubState, NRestarts). */
+  facts: z.record(z.string(), z.string()).optional(),
 });
+
+const breakerSchema: z.ZodType<BreakerState> = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('closed'), failures: z.number().int().min(0) }),
+  z.object({ state: z.literal('open'), openedAt: z.number(), openForMs: z.number() }),
+  z.object({ state: z.literal('half_open'), since: z.number(), openForMs: z.number(), successes: z.number().int().min(0) }),
+]);
 
 export const serviceStateSchema = z.object({
   status: z.enum(['up', 'down']),
@@ -33,6 +42,15 @@ export const serviceStateSchema = z.object({
   checks: z.array(checkRecord),
   /** Heal attempts, newest last, pruned to what any rule still needs. */
   heals: z.array(healRecord),
+  breaker: breakerSchema.default(CLOSED),
+  /** Consecutive scans that found the service down and healed it (the crash-loop guard). */
+  healedStreak: z.number().int().min(0).default(0),
+  /** Consecutive scans held back by the hourly cap (the crash-loop guard). */
+  capStreak: z.number().int().min(0).default(0),
+  /** Consecutive scans that found the service healthy without a restart. */
+  steadyScans: z.number().int().min(0).default(0),
+  /** Set by the crash-loop guard: no more restarts until the service stays up on its own. */
+  flapping: z.object({ since: z.number(), reason: z.string() }).optional(),
 });
 
 export const stateSchema = z.object({

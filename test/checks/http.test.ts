@@ -127,6 +127,13 @@ describe('http check: request', () => {
     expect(await check({ url: server.url() })).toMatchObject({ ok: false, error: 'connection closed without a response' });
   });
 
+  it('fails a request node refuses to send, without throwing', async () => {
+    const server = await servers.add(startHttpServer(reply(200)));
+    const outcome = await check({ url: server.url(), headers: { 'x-bad': 'line\nbreak' } });
+    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining('Invalid character in header content') });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('refuses a self-signed certificate unless insecure is set', async () => {
     const server = await servers.add(startHttpsServer(reply(200, 'ok')));
     const strict = await check({ url: server.url(), body_contains: 'ok' });

@@ -47,19 +47,15 @@ describe('runChecks', () => {
     const hung = await servers.add(startHangingListener());
     const requests = Array.from({ length: 6 }, (_, i) => ({
       key: String(i),
-      plan: plan({ type: 'port', port: hung.port, name: `p${i}` }, { timeoutMs: 200 + i }),
-    }));
-    // Port checks connect and close at once; the hung HTTP variant keeps each connection open.
-    const httpRequests = requests.map(({ key }, i) => ({
-      key,
       plan: plan({ type: 'http', url: `http://127.0.0.1:${hung.port}/${i}` }, { timeoutMs: 200 }),
     }));
 
-    const { outcomes, elapsed } = await timed(httpRequests, options(10_000, { concurrency: 2 }));
+    const { outcomes, elapsed } = await timed(requests, options(10_000, { concurrency: 2 }));
 
-    expect(hung.connections.peak).toBe(2);
+    // Six 200 ms hangs, two at a time: three waves, neither one nor six.
+    expect(elapsed).toBeGreaterThanOrEqual(590);
+    expect(elapsed).toBeLessThan(1_100);
     expect(hung.connections.total).toBe(6);
-    expect(elapsed).toBeGreaterThanOrEqual(550);
     expect([...outcomes.values()].every((o) => !o.ok)).toBe(true);
   });
 
@@ -123,7 +119,7 @@ describe('runChecks', () => {
     const outcome = outcomes.get('slow');
     expect(outcome?.ok).toBe(false);
     expect(outcome?.ok === false && outcome.error).toMatch(/^timed out after \d+ms \(cut by the scan deadline\)$/);
-    expect(elapsed).toBeLessThan(400);
+    expect(elapsed).toBeLessThan(600);
   });
 
   it('does not retry when the delay would end past the deadline', async () => {
@@ -146,10 +142,10 @@ describe('runChecks', () => {
     const { outcomes, elapsed } = await timed(requests, options(600, { concurrency: 1 }));
 
     expect(outcomes.get('0')).toMatchObject({ ok: false, error: 'timed out after 400ms' });
-    expect(outcomes.get('1')?.ok === false && outcomes.get('1')?.ok === false).toBe(true);
+    expect(outcomes.get('1')).toMatchObject({ ok: false, error: expect.stringMatching(/cut by the scan deadline/) });
     expect(outcomes.get('2')).toMatchObject({ ok: false, error: 'not run: the scan deadline passed' });
     expect(hung.connections.total).toBe(2);
-    expect(elapsed).toBeLessThan(700);
+    expect(elapsed).toBeLessThan(900);
   });
 
   it('returns within a few ms of the deadline even when a check does not settle on abort', async () => {
@@ -159,8 +155,9 @@ describe('runChecks', () => {
       [{ key: 'stuck', plan: plan({ type: 'command', run: [process.execPath, '-e', grandchild] }, { timeoutMs: 10_000 }) }],
       options(500),
     );
-    expect(outcomes.get('stuck')).toMatchObject({ ok: false });
-    expect(elapsed).toBeLessThan(650);
+    expect(outcomes.get('stuck')).toMatchObject({ ok: false, error: expect.stringMatching(/^timed out after \d+ms \(cut by the scan deadline\)$/) });
+    // exec alone would wait for the pipe for seconds; the runner lets go right after the deadline.
+    expect(elapsed).toBeLessThan(800);
   });
 
   it('stops every attempt when the caller aborts', async () => {
@@ -187,11 +184,11 @@ describe('runChecks', () => {
 
 describe('checkIdentity', () => {
   it.each([
-    ['the same spec written in another key order', { type: 'http', method: 'GET', url: 'http://a/' }, true],
-    ['a different report name', { type: 'http', url: 'http://a/', name: 'other' }, true],
-    ['another url', { type: 'http', url: 'http://b/' }, false],
-    ['a body_contains', { type: 'http', url: 'http://a/', body_contains: 'ok' }, false],
-  ])('treats %s as %s', (_what, fields, same) => {
+    { what: 'the same spec in another key order', fields: { url: 'http://a/', method: 'GET', type: 'http' }, same: true },
+    { what: 'the same spec under another report name', fields: { type: 'http', url: 'http://a/', name: 'other' }, same: true },
+    { what: 'another url', fields: { type: 'http', url: 'http://b/' }, same: false },
+    { what: 'an added body_contains', fields: { type: 'http', url: 'http://a/', body_contains: 'ok' }, same: false },
+  ])('counts $what as the same check: $same', ({ fields, same }) => {
     const base = checkIdentity(plan({ type: 'http', url: 'http://a/' }));
     expect(checkIdentity(plan(fields)) === base).toBe(same);
   });

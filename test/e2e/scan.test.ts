@@ -128,8 +128,8 @@ services:
     expect(Date.parse(report.startedAt)).toBeGreaterThan(0);
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(report.services).toEqual([
-      { name: 'web', status: 'up', checks: [{ type: 'port', name: `port 127.0.0.1:${port}`, ok: true, latencyMs: expect.any(Number) }] },
-      { name: 'worker', status: 'down', reason: 'no restart configured', checks: [{ type: 'port', name: `port 127.0.0.1:${down}`, ok: false, latencyMs: expect.any(Number), error: 'connection refused' }] },
+      { name: 'web', status: 'up', rule: 'healthy', checks: [{ type: 'port', name: `port 127.0.0.1:${port}`, ok: true, latencyMs: expect.any(Number) }] },
+      { name: 'worker', status: 'down', rule: 'no-restart', reason: 'no restart configured', checks: [{ type: 'port', name: `port 127.0.0.1:${down}`, ok: false, latencyMs: expect.any(Number), error: 'connection refused' }] },
     ]);
   });
 

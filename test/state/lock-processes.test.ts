@@ -61,8 +61,12 @@ afterEach(async () => {
 async function startRacers(count: number): Promise<Racer[]> {
   const racers = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, [script, lockModule, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin?.on('error', () => undefined); // a child that already exited: EPIPE is expected
     children.push(child);
-    return { child, next: lineReader(child), send: (line: string) => child.stdin?.write(`${line}\n`) };
+    const send = (line: string): void => {
+      if (child.exitCode === null && child.signalCode === null) child.stdin?.write(`${line}\n`);
+    };
+    return { child, next: lineReader(child), send };
   });
   await Promise.all(racers.map(async (r) => expect(JSON.parse(await r.next())).toEqual({ ready: true })));
   return racers;

@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HealError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
-import { emptyState, type State } from '../../src/state/schema.js';
+import type { z } from 'zod';
+import { emptyState, stateSchema, type State } from '../../src/state/schema.js';
 import { ensureStateDir, loadState, saveState, stateFile } from '../../src/state/store.js';
 import { capturingLogger, deadPid, exited, freshDir } from './helpers.js';
 
 const NOW = Date.parse('2026-11-22T12:30:00.123Z');
 const CORRUPT_NAME = 'state.json.corrupt-2026-11-22T12-30-00-123Z';
 
+/** A state with `services` entries, completed with the schema's defaults (as a load returns it). */
 function sampleState(services = 1, marker = 0): State {
-  const state = emptyState();
+  const state: z.input<typeof stateSchema> = { version: 1, services: {} };
   state.lastScan = { startedAt: NOW, durationMs: 412, exitCode: 0 };
   for (let i = 0; i < services; i++) {
     state.services[`svc-${i}`] = {
@@ -25,7 +27,7 @@ function sampleState(services = 1, marker = 0): State {
       heals: [{ at: NOW - 60_000, result: 'failed', error: 'exit 1: address already in use' }],
     };
   }
-  return state;
+  return stateSchema.parse(state);
 }
 
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;

@@ -1,0 +1,70 @@
+/**
+ * What the alert manager hands to channels. A Notice is one thing a person should hear about
+ * (a service down, healed, flapping, resolved); a Message is what one channel receives in one
+ * scan: every notice for it, grouped, so ten services failing together make one message.
+ */
+import type { Deps } from '../deps.js';
+import type { AlertLevel, ChannelSpec } from '../manifest/schema.js';
+
+export type AlertKind = 'down' | 'healed' | 'flapping' | 'resolved' | 'test';
+
+export type Notice = {
+  /** Stable across retries and scans, so a receiver can drop a repeat. */
+  id: string;
+  /** The alert key it belongs to: "<service>/<kind>" (resolved notices use the key they resolve). */
+  key: string;
+  kind: AlertKind;
+  level: AlertLevel;
+  service: string;
+  /** One line: "health-proxy is down", "health-proxy is back up". */
+  title: string;
+  /** What failed, or what changed: "port 127.0.0.1:3002: connection refused". */
+  detail: string;
+  /** What heal did about it: "restarted (launchd: com.example.api), still failing". */
+  action?: string;
+  /** When the condition began (ms since epoch). */
+  since: number;
+  /** When this notice was made. */
+  at: number;
+  /** For resolved notices: how long the key was failing. */
+  downForMs?: number;
+  /** A repeat of an alert whose cooldown ended while the failure went on. */
+  reminder?: boolean;
+  /** The machine heal runs on. */
+  host: string;
+};
+
+export type Message = {
+  /** Stable id of this delivery (the outbox entry): email Message-ID, webhook field. */
+  id: string;
+  /** The channel's name in the manifest. */
+  channel: string;
+  /** The highest level among the notices. */
+  level: AlertLevel;
+  notices: Notice[];
+  createdAt: number;
+};
+
+/**
+ * How a send went. `retryable` failures stay in the outbox; `retryAfterMs` (a 429) says when
+ * the channel may be tried again; `gone` means the endpoint no longer exists (a webhook's 404).
+ * Errors never contain secrets (webhook tokens, passwords).
+ */
+export type SendOutcome =
+  | { ok: true; detail?: string }
+  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number; gone?: boolean };
+
+export type ChannelContext = {
+  deps: Deps;
+  /** Aborts at this send's timeout or the scan's deadline. */
+  signal: AbortSignal;
+  /** This send's budget, already cut to the scan's deadline. */
+  timeoutMs: number;
+};
+
+/** The plug-in contract of a channel type: one file under src/alerts/channels/ each. */
+export interface Channel<S extends ChannelSpec = ChannelSpec> {
+  readonly type: S['type'];
+  /** Delivers one message. Must not throw, and must settle by `ctx.timeoutMs`. */
+  send(spec: S, message: Message, ctx: ChannelContext): Promise<SendOutcome>;
+}

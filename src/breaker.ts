@@ -1,0 +1,62 @@
+/**
+ * The circuit breaker of one service, as pure transitions over a serialisable state.
+ *
+ * CLOSED counts consecutive scans whose heal failed; at `failure_threshold` it goes OPEN: no
+ * restarts, and only one cheap probe runs. After `open_for` it is HALF_OPEN: one heal is allowed;
+ * `success_threshold` healthy scans close it, and a failed heal opens it again with the wait
+ * doubled (up to `max_open_for`). `heal reset` closes it by hand.
+ */
+import type { BreakerSettings } from './manifest/schema.js';
+
+export type BreakerState =
+  | { state: 'closed'; failures: number }
+  | { state: 'open'; openedAt: number; openForMs: number }
+  | { state: 'half_open'; since: number; openForMs: number; successes: number };
+
+export const CLOSED: BreakerState = { state: 'closed', failures: 0 };
+
+/** The breaker as it stands at `now`: an OPEN breaker whose wait is over is HALF_OPEN. */
+export function breakerAt(breaker: BreakerState, now: number): BreakerState {
+  if (breaker.state === 'open' && now >= breaker.openedAt + breaker.openForMs) {
+    return { state: 'half_open', since: breaker.openedAt + breaker.openForMs, openForMs: breaker.openForMs, successes: 0 };
+  }
+  return breaker;
+}
+
+/** When an OPEN breaker lets one heal through, or undefined when it is not open. */
+export function halfOpensAt(breaker: BreakerState): number | undefined {
+  return breaker.state === 'open' ? breaker.openedAt + breaker.openForMs : undefined;
+}
+
+/** A scan in which a heal did not bring the service back. */
+export function onHealFailed(breaker: BreakerState, settings: BreakerSettings, now: number): BreakerState {
+  const current = breakerAt(breaker, now);
+  switch (current.state) {
+    case 'closed': {
+      const failures = current.failures + 1;
+      return failures >= settings.failure_threshold ? { state: 'open', openedAt: now, openForMs: settings.open_for } : { state: 'closed', failures };
+    }
+    case 'half_open':
+      return { state: 'open', openedAt: now, openForMs: Math.min(current.openForMs * 2, settings.max_open_for) };
+    case 'open':
+      return current;
+  }
+}
+
+/** A scan that ended with the service healthy. */
+export function onHealthy(breaker: BreakerState, settings: BreakerSettings, now: number): BreakerState {
+  const current = breakerAt(breaker, now);
+  switch (current.state) {
+    case 'closed':
+      return CLOSED;
+    case 'open':
+      // It came back on its own while open: count it as the first good scan of a trial.
+      return settle({ state: 'half_open', since: now, openForMs: current.openForMs, successes: 1 }, settings);
+    case 'half_open':
+      return settle({ ...current, successes: current.successes + 1 }, settings);
+  }
+}
+
+function settle(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings): BreakerState {
+  return breaker.successes >= settings.success_threshold ? CLOSED : breaker;
+}

@@ -1,0 +1,47 @@
+/**
+ * The `launchd` check: `launchctl print <domain>/<label>`. Healthy when launchd knows the job
+ * and it has a pid (and its state, when printed, is "running"). Without a configured domain
+ * it asks `gui/<uid>`, then `user/<uid>` when the gui domain is not available (exit 125).
+ */
+import { LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../heal/launchctl.js';
+import type { LaunchdCheckSpec } from '../manifest/schema.js';
+import { timedOutAfter } from './port.js';
+import type { Check, CheckOutcome } from './types.js';
+
+/** Reads `launchctl print` output: healthy with a pid, else why not. */
+function judge(target: string, output: string): { ok: true; detail: string } | { ok: false; error: string } {
+  const fields = printedFields(output);
+  const pid = fields.pid !== undefined && /^\d+$/.test(fields.pid) ? fields.pid : undefined;
+  const state = fields.state;
+  if (pid !== undefined && (state === undefined || state === 'running')) return { ok: true, detail: `pid ${pid}` };
+  const lastExit = fields['last exit code'];
+  const why = [`state = ${state ?? 'unknown'}`, ...(lastExit !== undefined ? [`last exit code = ${lastExit}`] : [])].join(', ');
+  return { ok: false, error: `${target} is loaded but not running (${why})` };
+}
+
+/** The `launchd` check type. */
+export const launchdChecker: Check<LaunchdCheckSpec> = {
+  type: 'launchd',
+
+  describe(spec) {
+    return `launchd ${spec.domain ? `${spec.domain}/` : ''}${spec.label}`;
+  },
+
+  async run(spec, ctx): Promise<CheckOutcome> {
+    const started = ctx.deps.now();
+    const left = (): number => Math.max(0, ctx.timeoutMs - (ctx.deps.now() - started));
+    let target = '';
+    let printed: LaunchctlResult | undefined;
+    for (const domain of launchdDomains(spec.domain)) {
+      target = `${domain}/${spec.label}`;
+      printed = await runLaunchctl(ctx.deps, ['print', target], { timeoutMs: left(), signal: ctx.signal, user: 'check' });
+      if (printed.ok || printed.exitCode !== LAUNCHCTL_EXIT.domainUnavailable) break;
+    }
+    const latencyMs = ctx.deps.now() - started;
+    if (!printed) return { ok: false, latencyMs, error: 'no launchd domain to ask' };
+    if (printed.ok) return { latencyMs, ...judge(target, printed.stdout) };
+    if (printed.timedOut || (ctx.signal.aborted && !printed.notFound)) return { ok: false, latencyMs, error: timedOutAfter(ctx.timeoutMs) };
+    if (printed.exitCode === LAUNCHCTL_EXIT.noSuchService) return { ok: false, latencyMs, error: `not loaded: launchd has no ${target}` };
+    return { ok: false, latencyMs, error: printed.error };
+  },
+};

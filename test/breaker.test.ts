@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { breakerAt, CLOSED, halfOpensAt, onHealFailed, onHealthy, type BreakerState } from '../src/breaker.js';
+
+const settings = { failure_threshold: 3, success_threshold: 2, open_for: 60_000, max_open_for: 300_000 };
+const T = 1_000_000;
+const open = (openedAt: number, openForMs = 60_000): BreakerState => ({ state: 'open', openedAt, openForMs });
+const halfOpen = (successes: number, openForMs = 60_000): BreakerState => ({ state: 'half_open', since: T, openForMs, successes });
+
+describe('the circuit breaker', () => {
+  it.each([
+    ['closed + heal failed (1 of 3)', CLOSED, 'failed', T, { state: 'closed', failures: 1 }],
+    ['closed + heal failed (3 of 3) opens', { state: 'closed', failures: 2 } as BreakerState, 'failed', T, open(T)],
+    ['closed + healthy resets the count', { state: 'closed', failures: 2 } as BreakerState, 'healthy', T, CLOSED],
+    ['open + heal failed before the wait ends stays open', open(T), 'failed', T + 1, open(T)],
+    ['open + healthy is the first good scan of a trial', open(T), 'healthy', T + 1, { state: 'half_open', since: T + 1, openForMs: 60_000, successes: 1 }],
+    ['half-open + heal failed opens again, the wait doubled', halfOpen(0), 'failed', T + 5, open(T + 5, 120_000)],
+    ['half-open + heal failed never waits past max_open_for', halfOpen(0, 200_000), 'failed', T + 5, open(T + 5, 300_000)],
+    ['half-open + healthy (1 of 2)', halfOpen(0), 'healthy', T + 5, halfOpen(1)],
+    ['half-open + healthy (2 of 2) closes', halfOpen(1), 'healthy', T + 5, CLOSED],
+    ['open past its wait + heal failed: a failed trial, the wait doubled', open(T), 'failed', T + 60_000, open(T + 60_000, 120_000)],
+  ] as const)('%s', (_what, from, event, now, to) => {
+    expect(event === 'failed' ? onHealFailed(from, settings, now) : onHealthy(from, settings, now)).toEqual(to);
+  });
+
+  it('is half-open once the wait is over, and says when that is', () => {
+    expect(breakerAt(open(T), T + 59_999)).toEqual(open(T));
+    expect(breakerAt(open(T), T + 60_000)).toEqual({ state: 'half_open', since: T + 60_000, openForMs: 60_000, successes: 0 });
+    expect(halfOpensAt(open(T))).toBe(T + 60_000);
+    expect(halfOpensAt(CLOSED)).toBeUndefined();
+  });
+});
