@@ -60,6 +60,42 @@ function buildProgram(): Command {
       process.exitCode = await resetCommand(name, options);
     });
 
+  program
+    .command('silence')
+    .description('stop alerts about a service for a while; it is still checked and healed')
+    .argument('<name>', 'the service')
+    .requiredOption('--for <duration>', 'how long, e.g. 30m or 2h')
+    .option('--reason <text>', 'why, shown by heal status')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .action(async (name: string, options) => {
+      const { silenceCommand } = await import('./commands/silence.js');
+      process.exitCode = await silenceCommand(name, options);
+    });
+
+  program
+    .command('unsilence')
+    .description('lift a silence')
+    .argument('<name>', 'the service')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .action(async (name: string, options) => {
+      const { unsilenceCommand } = await import('./commands/silence.js');
+      process.exitCode = await unsilenceCommand(name, options);
+    });
+
+  const alert = program.command('alert').description('alert channels');
+  alert
+    .command('test')
+    .description('send a test notice through the channels and report each')
+    .option('--channel <name>', 'only this channel')
+    .option('--level <level>', "the channels of this level (critical, warning, info) and the notice's level")
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .action(async (options) => {
+      const { alertTestCommand } = await import('./commands/alert-test.js');
+      process.exitCode = await alertTestCommand(options);
+    });
+
   return program;
 }
 

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
+import { interpolatedSecrets, redactor } from './redact.js';
 
 export type Logger = pino.Logger;
 
@@ -18,7 +19,7 @@ export type LoggerOptions = {
 };
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const secrets = interpolatedSecrets(options.secrets ?? []);
   let destination: pino.DestinationStream;
   if (options.file) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
@@ -27,6 +28,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     destination = pino.destination({ fd: 2, sync: true });
   }
   const stream = secrets.length ? redactingStream(destination, secrets) : destination;
+
   return pino({ level: options.level ?? 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, stream);
 }
 
@@ -36,13 +38,6 @@ export function silentLogger(): Logger {
 }
 
 function redactingStream(inner: pino.DestinationStream, secrets: readonly string[]): pino.DestinationStream {
-  // Secrets appear in lines JSON-escaped; redact both the raw and the escaped spelling.
-  const needles = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
-  return {
-    write(line: string) {
-      let out = line;
-      for (const needle of needles) out = out.split(needle).join('[redacted]');
-      inner.write(out);
-    },
-  };
+  const redact = redactor(secrets);
+  return { write: (line: string) => inner.write(redact(line)) };
 }

@@ -4,6 +4,12 @@
  * never touches the state directory. Decisions are pure (heal/policy.ts, state/record.ts);
  * this file is the choreography of the effects around them.
  */
+import { hostname } from 'node:os';
+import { deliver } from './alerts/deliver.js';
+import { alertConfig } from './alerts/levels.js';
+import { planAlerts, type RoutedNotice, type ServiceAlertInput } from './alerts/manager.js';
+import { enqueue } from './alerts/outbox.js';
+import type { Notice } from './alerts/types.js';
 import { breakerAt } from './breaker.js';
 import { cheapestCheckIndex } from './checks/cost.js';
 import { checkName } from './checks/index.js';
@@ -17,6 +23,7 @@ import { verifyService } from './heal/verify.js';
 import { healOrder } from './manifest/graph.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { planCheck, resolveServices, type ServiceConfig } from './manifest/resolve.js';
+import { interpolatedSecrets, redactor, type Redact } from './redact.js';
 import { acquireLock } from './state/lock.js';
 import { recordService, type ServiceScanResult } from './state/record.js';
 import type { CheckRecord, State } from './state/schema.js';
@@ -45,13 +52,19 @@ export type ServiceReport = {
   action?: string;
   /** Why, in a few words: the rule's reason, or the restart's error. */
   reason?: string;
+  /** Notices this scan made about the service (sent, or queued in the outbox). */
+  alerts?: AlertReport[];
 };
+
+export type AlertReport = { id: string; kind: Notice['kind']; level: Notice['level']; channels: string[] };
 
 export type ScanReport = {
   startedAt: string;
   durationMs: number;
   dryRun: boolean;
   services: ServiceReport[];
+  /** Messages still waiting in the outbox after this scan's sends, by channel. */
+  outbox: Record<string, number>;
 };
 
 /** Scan exit code: 0 when every scanned service ended up or healed, 1 otherwise. */
@@ -64,21 +77,59 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const lock = options.dryRun ? undefined : await acquireLock(stateDir, { logger: deps.logger });
   try {
     const state = await loadState(stateDir, deps.logger);
-    const { report, next } = await scanWithState(options, state);
-    if (!options.dryRun) await saveState(stateDir, next);
+    const started = deps.now();
+    const { reports, next, notices } = await scanWithState(options, state, started);
+    let final = next;
+    if (!options.dryRun) {
+      // Written before any send: a scan killed from here on sends these on the next scan.
+      await saveState(stateDir, next);
+      const config = alertConfig(options.loaded.manifest);
+      final = { ...next, alerts: await deliver(next.alerts, { deps, channels: config.channels, maxAgeMs: config.maxAgeMs, deadline: started + options.loaded.manifest.scan_timeout - SAVE_MARGIN_MS }) };
+    }
+    const report = scanReport(started, deps.now(), options, reports, notices, final);
+    final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
+    if (!options.dryRun) await saveState(stateDir, final);
     return report;
   } finally {
     await lock?.release();
   }
 }
 
+/** Kept free at the end of the scan's deadline to save the state. */
+const SAVE_MARGIN_MS = 1_500;
+
+/** Kept free for sending alerts: checks and restarts end this long before the deadline. */
+export function alertReserveMs(scanTimeoutMs: number): number {
+  return Math.min(15_000, Math.round(scanTimeoutMs / 4));
+}
+
+function scanReport(started: number, now: number, options: ScanOptions, reports: ServiceReport[], notices: readonly RoutedNotice[], state: State): ScanReport {
+  const outbox: Record<string, number> = {};
+  for (const entry of state.alerts.outbox) outbox[entry.message.channel] = (outbox[entry.message.channel] ?? 0) + 1;
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationMs: now - started,
+    dryRun: Boolean(options.dryRun),
+    services: reports.map((report) => {
+      const alerts = notices.filter((n) => n.notice.service === report.name).map(({ notice, channels }) => ({ id: notice.id, kind: notice.kind, level: notice.level, channels }));
+      return alerts.length ? { ...report, alerts } : report;
+    }),
+    outbox,
+  };
+}
+
+
 type Settled = { service: ServiceConfig; report: ServiceReport; record: ServiceScanResult };
 
-async function scanWithState(options: ScanOptions, state: State): Promise<{ report: ScanReport; next: State }> {
+async function scanWithState(
+  options: ScanOptions,
+  state: State,
+  started: number,
+): Promise<{ reports: ServiceReport[]; next: State; notices: RoutedNotice[] }> {
   const { deps, loaded } = options;
   const { manifest } = loaded;
-  const started = deps.now();
-  const deadline = started + manifest.scan_timeout;
+  const deadline = started + manifest.scan_timeout - alertReserveMs(manifest.scan_timeout);
+  const redact = redactor(interpolatedSecrets(loaded.secrets));
   const services = selectServices(resolveServices(manifest), options.only, Object.keys(manifest.services));
 
   // A service whose breaker is open gets one cheap probe instead of all its checks.
@@ -93,38 +144,55 @@ async function scanWithState(options: ScanOptions, state: State): Promise<{ repo
   const settled = new Map<string, Promise<Settled>>();
   for (const name of healOrder(graph)) {
     const service = byName.get(name) as ServiceConfig;
-    const checks = (checked.get(name) ?? []).map((index) => checkReport(service, index, outcomes.get(`${name}#${index}`)));
+    const checks = (checked.get(name) ?? []).map((index) => checkReport(service, index, outcomes.get(`${name}#${index}`), redact));
     const parents = (graph.get(name) ?? []).map((parent) => settled.get(parent) as Promise<Settled>);
     settled.set(
       name,
       Promise.all(parents).then((done) => {
         const parentsDown = done.filter((p) => p.report.status === 'down' || p.report.status === 'skipped').map((p) => p.service.name);
-        return settleService(service, checks, parentsDown, state, options, deadline);
+        return settleService(service, checks, parentsDown, state, options, deadline, redact);
       }),
     );
   }
   const results = await Promise.all(services.map((s) => settled.get(s.name) as Promise<Settled>));
 
   const now = deps.now();
-  const report: ScanReport = {
-    startedAt: new Date(started).toISOString(),
-    durationMs: now - started,
-    dryRun: Boolean(options.dryRun),
-    services: results.map((r) => r.report),
+  const serviceStates: State['services'] = Object.fromEntries(
+    Object.keys(manifest.services).flatMap((name) => {
+      const result = results.find((r) => r.service.name === name);
+      if (result) return [[name, recordService(state.services[name], result.record, result.service, now)]];
+      const kept = state.services[name];
+      return kept ? [[name, kept]] : [];
+    }),
+  );
+  const plan = planAlerts(state.alerts, {
+    config: alertConfig(manifest),
+    services: results.map((r) => alertInput(r, serviceStates[r.service.name]?.flapping)),
+    known: Object.keys(manifest.services),
+    now,
+    host: hostname(),
+  });
+  for (const { notice, channels } of plan.routed) deps.logger.info({ notice: notice.id, kind: notice.kind, level: notice.level, channels }, `alert: ${notice.title}`);
+  return {
+    reports: results.map((r) => r.report),
+    next: { ...state, services: serviceStates, alerts: enqueue(plan.next, plan.messages) },
+    notices: plan.routed,
   };
-  const next: State = {
-    ...state,
-    services: Object.fromEntries(
-      Object.keys(manifest.services).flatMap((name) => {
-        const result = results.find((r) => r.service.name === name);
-        if (result) return [[name, recordService(state.services[name], result.record, result.service, now)]];
-        const kept = state.services[name];
-        return kept ? [[name, kept]] : [];
-      }),
-    ),
-    lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) },
+}
+
+function alertInput(settled: Settled, flapping: ServiceAlertInput['flapping']): ServiceAlertInput {
+  const { service, report } = settled;
+  const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`);
+  return {
+    service: service.name,
+    status: report.status,
+    rule: report.rule,
+    alertLevel: service.spec.alert_level,
+    healedLevel: service.spec.healed_level,
+    detail: failing.length ? failing.join('; ') : report.reason ?? 'all checks pass',
+    ...(report.action || report.reason ? { action: [report.action, report.reason].filter(Boolean).join(': ') } : {}),
+    ...(flapping ? { flapping } : {}),
   };
-  return { report, next };
 }
 
 /** Indexes of the checks to run this scan: all of them, or the cheapest while the breaker is open. */
@@ -141,6 +209,7 @@ async function settleService(
   state: State,
   options: ScanOptions,
   deadline: number,
+  redact: Redact,
 ): Promise<Settled> {
   const healthy = checks.every((c) => c.ok);
   const decision = decideHeal({ service, previous: state.services[service.name], healthy, parentsDown, now: options.deps.now() });
@@ -158,8 +227,8 @@ async function settleService(
     case 'hold':
       return result('down', { action: 'held back', reason: decision.reason });
     case 'restart':
-      if (options.dryRun) return result('down', { action: `would restart (${describeRestart(service.spec.restart!)})`, reason: decision.reason });
-      return heal(service, checks, decision, options, deadline);
+      if (options.dryRun) return result('down', { action: redact(`would restart (${describeRestart(service.spec.restart!)})`), reason: decision.reason });
+      return heal(service, checks, decision, options, deadline, redact);
   }
 }
 
@@ -169,10 +238,11 @@ async function heal(
   decision: Extract<HealDecision, { action: 'restart' }>,
   options: ScanOptions,
   deadline: number,
+  redact: Redact,
 ): Promise<Settled> {
   const { deps, loaded, stateDir } = options;
   const spec = service.spec.restart!;
-  const action = `restarted (${describeRestart(spec)})`;
+  const action = redact(`restarted (${describeRestart(spec)})`);
   const at = deps.now();
   const budget = Math.max(1, deadline - at);
   const outcome = await restart(spec, { deps, service: service.name, baseDir: loaded.baseDir, stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
@@ -182,10 +252,11 @@ async function heal(
   );
   const facts = outcome.facts ? { facts: outcome.facts } : {};
   if (!outcome.ok) {
+    const error = redact(outcome.error);
     return {
       service,
-      report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${outcome.error}` },
-      record: { healthy: false, checks: checkRecords(checks), rule: decision.rule, heal: { at, result: 'failed', error: outcome.error, ...facts } },
+      report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${error}` },
+      record: { healthy: false, checks: checkRecords(checks), rule: decision.rule, heal: { at, result: 'failed', error, ...facts } },
     };
   }
 
@@ -195,7 +266,7 @@ async function heal(
     concurrency: loaded.manifest.concurrency,
     deadline: Math.min(deadline, deps.now() + service.verifyTimeoutMs),
   });
-  const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index]));
+  const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
   const failing = after.find((c) => !c.ok);
   return {
     service,
@@ -225,11 +296,11 @@ function selectServices(services: ServiceConfig[], only: readonly string[] | und
   return services.filter((s) => only.includes(s.name));
 }
 
-function checkReport(service: ServiceConfig, index: number, outcome: CheckOutcome | undefined): CheckReport {
+function checkReport(service: ServiceConfig, index: number, outcome: CheckOutcome | undefined, redact: Redact): CheckReport {
   const spec = service.spec.checks[index]!;
-  const base = { type: spec.type, name: checkName(spec) };
+  const base = { type: spec.type, name: redact(checkName(spec)) };
   if (!outcome) return { ...base, ok: false, latencyMs: 0, error: 'not run: the scan deadline passed' };
-  return outcome.ok ? { ...base, ok: true, latencyMs: outcome.latencyMs } : { ...base, ok: false, latencyMs: outcome.latencyMs, error: outcome.error };
+  return outcome.ok ? { ...base, ok: true, latencyMs: outcome.latencyMs } : { ...base, ok: false, latencyMs: outcome.latencyMs, error: redact(outcome.error) };
 }
 
 function checkRecords(checks: CheckReport[]): CheckRecord[] {

@@ -1,6 +1,9 @@
 /** What the state knows of each service, derived without running a check: a pure view. */
+import { alertConfig } from './alerts/levels.js';
+import { breakerAt, halfOpensAt } from './breaker.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { resolveService } from './manifest/resolve.js';
+import { HOUR_MS } from './heal/policy.js';
 import type { State } from './state/schema.js';
 
 export type ServiceStatusView = {
@@ -16,39 +19,74 @@ export type ServiceStatusView = {
   maxHealsPerHour: number;
   /** Milliseconds until the cooldown allows another restart; 0 when it does now. */
   cooldownLeftMs: number;
-  lastHeal?: { at: string; result: 'healed' | 'failed'; error?: string };
+  breaker: 'closed' | 'open' | 'half_open';
+  /** While open: milliseconds until one restart is tried. */
+  halfOpenInMs?: number;
+  flapping?: { since: string; reason: string };
+  silenced?: { until: string; reason?: string };
+  lastHeal?: { at: string; result: 'healed' | 'failed'; error?: string; facts?: Record<string, string> };
+  lastAlert?: { at: string; kind: string; level: string; channels: string[] };
   checks: { name: string; ok: boolean; latencyMs: number; error?: string }[];
 };
+
+export type ChannelStatusView = { name: string; waiting: number; lastSuccessAt?: string; lastError?: string; gone?: string; retryAfterUntil?: string };
 
 export type StatusView = {
   lastScan?: { startedAt: string; durationMs: number; exitCode: number; agoMs: number };
   services: ServiceStatusView[];
+  channels: ChannelStatusView[];
+  /** Messages given up on (too old, or refused for good). */
+  alertsDropped: number;
 };
 
-const HOUR_MS = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export function statusView(loaded: LoadedManifest, state: State, now: number): StatusView {
   const services = Object.entries(loaded.manifest.services).map(([name, spec]): ServiceStatusView => {
     const config = resolveService(loaded.manifest, name, spec);
     const known = state.services[name];
     const lastHeal = known?.heals.at(-1);
+    const breaker = known ? breakerAt(known.breaker, now) : undefined;
+    const reopens = breaker ? halfOpensAt(breaker) : undefined;
+    const silence = state.alerts.silences[name];
+    const lastAlert = Object.entries(state.alerts.keys)
+      .filter(([key, k]) => key.startsWith(`${name}/`) && k.notified)
+      .map(([key, k]) => ({ at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels }))
+      .sort((a, b) => b.at - a.at)[0];
     return {
       name,
       enabled: spec.enabled,
       status: known?.status ?? 'unknown',
-      since: known ? new Date(known.since).toISOString() : undefined,
-      forMs: known ? now - known.since : undefined,
+      ...(known ? { since: iso(known.since), forMs: now - known.since } : {}),
       failingScans: known?.failingScans ?? 0,
       healsLastHour: known?.heals.filter((h) => now - h.at < HOUR_MS).length ?? 0,
       maxHealsPerHour: config.maxHealsPerHour,
       cooldownLeftMs: lastHeal ? Math.max(0, lastHeal.at + config.cooldownMs - now) : 0,
-      lastHeal: lastHeal && { at: new Date(lastHeal.at).toISOString(), result: lastHeal.result, ...(lastHeal.error ? { error: lastHeal.error } : {}) },
+      breaker: breaker?.state ?? 'closed',
+      ...(reopens !== undefined ? { halfOpenInMs: reopens - now } : {}),
+      ...(known?.flapping ? { flapping: { since: iso(known.flapping.since), reason: known.flapping.reason } } : {}),
+      ...(silence && silence.until > now ? { silenced: { until: iso(silence.until), ...(silence.reason ? { reason: silence.reason } : {}) } } : {}),
+      ...(lastHeal ? { lastHeal: { at: iso(lastHeal.at), result: lastHeal.result, ...(lastHeal.error ? { error: lastHeal.error } : {}), ...(lastHeal.facts ? { facts: lastHeal.facts } : {}) } } : {}),
+      ...(lastAlert ? { lastAlert: { ...lastAlert, at: iso(lastAlert.at) } } : {}),
       checks: known?.checks ?? [],
+    };
+  });
+  const channels = Object.keys(alertConfig(loaded.manifest).channels).map((name): ChannelStatusView => {
+    const s = state.alerts.channels[name];
+    return {
+      name,
+      waiting: state.alerts.outbox.filter((e) => e.message.channel === name).length,
+      ...(s?.lastSuccessAt ? { lastSuccessAt: iso(s.lastSuccessAt) } : {}),
+      ...(s?.lastError ? { lastError: s.lastError.error } : {}),
+      ...(s?.gone ? { gone: s.gone.error } : {}),
+      ...(s?.retryAfterUntil && s.retryAfterUntil > now ? { retryAfterUntil: iso(s.retryAfterUntil) } : {}),
     };
   });
   const last = state.lastScan;
   return {
-    lastScan: last && { startedAt: new Date(last.startedAt).toISOString(), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: now - last.startedAt },
+    ...(last ? { lastScan: { startedAt: iso(last.startedAt), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: now - last.startedAt } } : {}),
     services,
+    channels,
+    alertsDropped: state.alerts.dropped,
   };
 }

@@ -193,15 +193,3 @@ export function htmlBody(message: Message): string {
   );
 }
 
-/**
- * Replaces every secret (at least 4 characters long) found in text with "[redacted]", longest
- * first, so a token inside a URL is caught whether the whole URL or the token alone appears.
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  const needles = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4))].sort(
-    (a, b) => b.length - a.length,
-  );
-  let out = text;
-  for (const needle of needles) out = out.split(needle).join('[redacted]');
-  return out;
-}

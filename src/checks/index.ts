@@ -12,10 +12,10 @@ import { systemdChecker } from './systemd.js';
 import type { Check, CheckContext, CheckOutcome } from './types.js';
 
 /**
- * The check type of each manifest `type`. Optional per type so a type the schema already knows
- * can land before its implementation; running one that is missing is a failed outcome.
+ * The check type of each manifest `type`: a type the schema knows without an implementation
+ * does not compile.
  */
-export type CheckRegistry = { readonly [T in CheckSpec['type']]?: Check<Extract<CheckSpec, { type: T }>> };
+export type CheckRegistry = { readonly [T in CheckSpec['type']]: Check<Extract<CheckSpec, { type: T }>> };
 
 /** Every check type, by its manifest `type`. */
 export const checkTypes: CheckRegistry = {

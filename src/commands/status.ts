@@ -3,10 +3,10 @@ import { statusView, type StatusView } from '../status.js';
 import { loadState } from '../state/store.js';
 import { openContext, print } from './context.js';
 
-/** `heal status`: what the state directory knows; runs no check. */
+/** `heal status`: what the state directory knows; runs no check and takes no lock. */
 export async function statusCommand(options: { config?: string; stateDir?: string; json?: boolean }): Promise<number> {
   const { loaded, logger, stateDir } = await openContext(options);
-  const view = statusView(loaded, await loadState(stateDir, logger), Date.now());
+  const view = statusView(loaded, await loadState(stateDir, logger, { readOnly: true }), Date.now());
   await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
   return 0;
 }
@@ -20,11 +20,26 @@ function formatStatus(view: StatusView): string {
     if (!s.enabled) return `${s.name.padEnd(width)}  disabled`;
     const parts = [
       s.forMs !== undefined ? `${s.status} for ${formatDuration(s.forMs)}` : s.status,
+      s.silenced ? `silenced until ${s.silenced.until}${s.silenced.reason ? ` (${s.silenced.reason})` : ''}` : undefined,
+      s.flapping ? `FLAPPING: ${s.flapping.reason}` : undefined,
+      s.breaker !== 'closed' ? `breaker ${s.breaker}${s.halfOpenInMs !== undefined ? `, half-opens in ${formatDuration(s.halfOpenInMs)}` : ''}` : undefined,
       `heals ${s.healsLastHour}/${s.maxHealsPerHour} this hour`,
       s.cooldownLeftMs > 0 ? `cooldown ${formatDuration(s.cooldownLeftMs)} left` : undefined,
       s.lastHeal ? `last restart ${s.lastHeal.result}${s.lastHeal.error ? ` (${s.lastHeal.error})` : ''}` : undefined,
+      s.lastAlert ? `last alert ${s.lastAlert.level} ${s.lastAlert.kind} at ${s.lastAlert.at}` : undefined,
     ].filter(Boolean);
     return `${s.name.padEnd(width)}  ${parts.join(' · ')}`;
   });
-  return [head, ...rows].join('\n') + '\n';
+  const channels = view.channels
+    .filter((c) => c.waiting || c.gone || c.lastError || c.retryAfterUntil)
+    .map((c) =>
+      `channel ${c.name}: ${[
+        c.waiting ? `${c.waiting} waiting in the outbox` : undefined,
+        c.gone ? `GONE: ${c.gone}` : undefined,
+        c.retryAfterUntil ? `rate-limited until ${c.retryAfterUntil}` : undefined,
+        c.lastError && !c.gone ? `last error: ${c.lastError}` : undefined,
+      ].filter(Boolean).join(' · ')}`,
+    );
+  const dropped = view.alertsDropped ? [`alerts dropped undelivered so far: ${view.alertsDropped}`] : [];
+  return [head, ...rows, ...channels, ...dropped].join('\n') + '\n';
 }

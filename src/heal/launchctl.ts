@@ -20,7 +20,7 @@ const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   1: 'operation not permitted',
   2: 'no such file or directory',
   3: 'no such process',
-  5: 'input/output error (bootstrap while still unloading)',
+  5: 'input/output error: bootstrap while still unloading',
   17: 'already loaded',
   37: 'operation already in progress',
   112: 'could not find domain',
@@ -64,17 +64,24 @@ export type LaunchctlUser = 'restarter' | 'check';
 export async function runLaunchctl(
   deps: Pick<Deps, 'exec'>,
   args: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal; user: LaunchctlUser },
+  options: { timeoutMs: number; signal?: AbortSignal; user: LaunchctlUser; budgetMs?: number },
 ): Promise<LaunchctlResult> {
   const call = `launchctl ${args.join(' ')}`;
-  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: `no time left for ${call}` };
+  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: timedOut(call, options) };
   const result = await deps.exec(['launchctl', ...args], { timeoutMs: options.timeoutMs, signal: options.signal });
   if (result.notFound) return { ok: false, notFound: true, error: `launchctl not found: the launchd ${options.user} needs macOS` };
   if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout };
-  if (result.timedOut) return { ok: false, timedOut: true, error: `${call} timed out after ${formatDuration(options.timeoutMs)}` };
+  if (result.timedOut || options.signal?.aborted) return { ok: false, timedOut: true, error: timedOut(call, options) };
   if (result.exitCode === undefined) return { ok: false, error: `${call} failed: ${result.failure ?? 'no exit code'}` };
   const said = firstLine(result.stderr) || firstLine(result.stdout);
   return { ok: false, exitCode: result.exitCode, error: `${call} failed: ${describeLaunchctlExit(result.exitCode)}${said ? `: ${said}` : ''}` };
+}
+
+/** "launchctl print … timed out after 2s", or naming the whole budget when the call had only part of it. */
+export function timedOut(call: string, options: { timeoutMs: number; budgetMs?: number }): string {
+  return options.budgetMs === undefined
+    ? `${call} timed out after ${formatDuration(options.timeoutMs)}`
+    : `${call} timed out: the ${formatDuration(options.budgetMs)} restart timeout ran out`;
 }
 
 function firstLine(text: string): string {

@@ -30,7 +30,7 @@ function session(ctx: RestartContext, budgetMs: number): Session {
   const deadline = ctx.deps.now() + budgetMs;
   const left = (): number => Math.max(0, deadline - ctx.deps.now());
   return {
-    launchctl: (...args) => runLaunchctl(ctx.deps, args, { timeoutMs: left(), signal: ctx.signal, user: 'restarter' }),
+    launchctl: (...args) => runLaunchctl(ctx.deps, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, user: 'restarter' }),
     pause: (ms) => ctx.deps.sleep(Math.min(ms, left()), ctx.signal),
   };
 }
@@ -70,7 +70,7 @@ async function kickstart(spec: LaunchdRestartSpec, plist: string | undefined, ru
   const [first, fallback] = launchdDomains(spec.domain) as [string, string | undefined];
   const attempt = await kickstartIn(first, spec.label, plist, run);
   if (attempt.ok) return attempt;
-  if (attempt.exitCode !== LAUNCHCTL_EXIT.domainUnavailable || fallback === undefined) return attempt;
+  if (attempt.exitCode !== LAUNCHCTL_EXIT.domainUnavailable || fallback === undefined) return { ok: false, error: attempt.error };
   const again = await kickstartIn(fallback, spec.label, plist, run);
   const why = `${first} not available, used ${fallback}`;
   return again.ok ? { ok: true, detail: `${again.detail} (${why})` } : { ok: false, error: `${again.error} (after ${attempt.error})` };

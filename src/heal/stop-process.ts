@@ -2,6 +2,7 @@
  * Stopping an old process gracefully: SIGTERM, a grace period, then SIGKILL. Used by the
  * `command` restarter's `pidfile` before it starts the new process.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../duration.js';
@@ -25,9 +26,19 @@ export async function readPidFile(path: string): Promise<number | undefined> {
 export function probePid(pid: number): 'alive' | 'gone' | 'foreign' {
   try {
     process.kill(pid, 0);
-    return 'alive';
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'foreign' : 'gone';
+  }
+  return zombie(pid) ? 'gone' : 'alive';
+}
+
+/** A process that has exited but was not reaped yet (Linux only; elsewhere false). */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

@@ -4,8 +4,7 @@
  * budget, and reading `systemctl show` output.
  */
 import type { Deps } from '../deps.js';
-import { formatDuration } from '../duration.js';
-import { currentUid } from './launchctl.js';
+import { currentUid, timedOut } from './launchctl.js';
 
 /** `systemctl [--user] ARGS…`. */
 export function systemctlArgv(user: boolean, args: readonly string[]): string[] {
@@ -44,16 +43,16 @@ export async function runSystemctl(
   deps: Pick<Deps, 'exec' | 'env'>,
   user: boolean,
   args: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal; who: SystemctlUser },
+  options: { timeoutMs: number; signal?: AbortSignal; who: SystemctlUser; budgetMs?: number },
 ): Promise<SystemctlResult> {
   const argv = systemctlArgv(user, args);
   const call = argv.join(' ');
-  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: `no time left for ${call}` };
+  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: timedOut(call, options) };
   const env = userManagerEnv(user, deps.env);
   const result = await deps.exec(argv, { timeoutMs: options.timeoutMs, signal: options.signal, ...(env ? { env } : {}) });
   if (result.notFound) return { ok: false, notFound: true, error: `systemctl not found: the systemd ${options.who} needs Linux with systemd` };
   if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout };
-  if (result.timedOut) return { ok: false, timedOut: true, error: `${call} timed out after ${formatDuration(options.timeoutMs)}` };
+  if (result.timedOut || options.signal?.aborted) return { ok: false, timedOut: true, error: timedOut(call, options) };
   return { ok: false, exitCode: result.exitCode, error: `${call} failed: ${result.failure ?? `exit ${result.exitCode ?? 'unknown'}`}` };
 }
 

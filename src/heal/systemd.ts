@@ -11,9 +11,9 @@ import type { RestartContext, Restarter } from './types.js';
 export const SYSTEMD_FACTS = ['ActiveState', 'SubState', 'NRestarts'] as const;
 
 /** ActiveState, SubState and NRestarts of the unit, or undefined when systemctl would not say. */
-async function unitFacts(spec: SystemdRestartSpec, ctx: RestartContext, left: () => number): Promise<Record<string, string> | undefined> {
+async function unitFacts(spec: SystemdRestartSpec, ctx: RestartContext, left: () => number, budgetMs: number): Promise<Record<string, string> | undefined> {
   const args = ['show', ...SYSTEMD_FACTS.flatMap((name) => ['-p', name]), spec.unit];
-  const shown = await runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), signal: ctx.signal, who: 'restarter' });
+  const shown = await runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' });
   if (!shown.ok) {
     ctx.deps.logger.warn({ service: ctx.service, error: shown.error }, 'could not read the unit state after a restart');
     return undefined;
@@ -33,11 +33,12 @@ export const systemdRestarter: Restarter<SystemdRestartSpec> = {
   },
 
   async restart(spec, ctx) {
-    const deadline = ctx.deps.now() + Math.min(spec.timeout, ctx.timeoutMs);
+    const budgetMs = Math.min(spec.timeout, ctx.timeoutMs);
+    const deadline = ctx.deps.now() + budgetMs;
     const left = (): number => Math.max(0, deadline - ctx.deps.now());
-    const restarted = await runSystemctl(ctx.deps, spec.user, ['restart', spec.unit], { timeoutMs: left(), signal: ctx.signal, who: 'restarter' });
+    const restarted = await runSystemctl(ctx.deps, spec.user, ['restart', spec.unit], { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' });
     const missing = !restarted.ok && restarted.notFound === true;
-    const facts = left() > 0 && !missing ? await unitFacts(spec, ctx, left) : undefined;
+    const facts = left() > 0 && !missing ? await unitFacts(spec, ctx, left, budgetMs) : undefined;
     const withFacts = facts ? { facts } : {};
     return restarted.ok
       ? { ok: true, detail: `systemctl ${spec.user ? '--user ' : ''}restart ${spec.unit}`, ...withFacts }

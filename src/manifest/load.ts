@@ -88,7 +88,7 @@ export function parseManifest(
   const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => issueLines(issue, doc, lines)));
   problems.push(...nameLines(interpolated.value, doc, lines));
-  if (parsed.success) problems.push(...dependencyLines(parsed.data, doc, lines));
+  if (parsed.success) problems.push(...dependencyLines(parsed.data, doc, lines), ...channelLines(parsed.data, doc, lines));
   if (problems.length || !parsed.success) throw new ConfigError(dedupe(problems));
   return { manifest: parsed.data, secrets: interpolated.secrets };
 }
@@ -137,6 +137,18 @@ function dependencyLines(manifest: Manifest, doc: Document, lines: LineCounter):
     problems.push(problemLine(path, problem.message, lineOf(doc, lines, path)));
   }
   return problems;
+}
+
+/** Every channel a level names must be defined (`log` always is). */
+function channelLines(manifest: Manifest, doc: Document, lines: LineCounter): string[] {
+  const known = new Set(['log', ...Object.keys(manifest.alerts.channels)]);
+  return Object.entries(manifest.alerts.levels).flatMap(([level, config]) =>
+    (config?.channels ?? []).flatMap((channel, index) => {
+      if (known.has(channel)) return [];
+      const path: PathSegment[] = ['alerts', 'levels', level, 'channels', index];
+      return [problemLine(path, `no channel named "${channel}" (define it under alerts.channels)`, lineOf(doc, lines, path))];
+    }),
+  );
 }
 
 function dedupe(items: string[]): string[] {

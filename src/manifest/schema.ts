@@ -101,7 +101,7 @@ const launchdDomain = z
 /** systemd unit names; anything else is refused before it reaches systemctl. */
 export const systemdUnit = z
   .string()
-  .regex(/^[A-Za-z0-9:_.@\\-]+$/, 'a systemd unit name may hold only letters, digits and ":_.@-\\"');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:_.@\\-]*$/, 'a systemd unit name starts with a letter or digit and holds only letters, digits and ":_.@-\\"');
 
 /** Asks launchd whether the job is loaded and has a pid (`launchctl print`). */
 export const launchdCheck = z.strictObject({

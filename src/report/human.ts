@@ -11,11 +11,18 @@ export function formatScanReport(report: ScanReport): string {
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`);
   const head = `heal scan${report.dryRun ? ' (dry run: nothing restarted, no state written)' : ''} · ${report.services.length} service${report.services.length === 1 ? '' : 's'}${counts.length ? ` (${counts.join(', ')})` : ''} · ${formatDuration(report.durationMs)}`;
-  const lines = report.services.map((service) => {
+  const lines = report.services.flatMap((service) => {
     const what = [service.action, service.reason].filter(Boolean).join(': ');
-    return `${MARK[service.status]} ${service.name.padEnd(width)}  ${service.status.padEnd(7)} ${what ? `${what} · ` : ''}${service.checks.map(formatCheck).join(', ')}`;
+    const line = `${MARK[service.status]} ${service.name.padEnd(width)}  ${service.status.padEnd(7)} ${what ? `${what} · ` : ''}${service.checks.map(formatCheck).join(', ')}`;
+    const verb = report.dryRun ? 'would alert' : 'alert';
+    const alerts = (service.alerts ?? []).map((a) => `  ${' '.repeat(width)}  ${verb}: ${a.level} ${a.kind} → ${a.channels.join(', ')}`);
+    return [line, ...alerts];
   });
-  return [head, ...lines].join('\n') + '\n';
+  const waiting = Object.entries(report.outbox);
+  const outbox = waiting.length
+    ? [`outbox: ${waiting.map(([channel, n]) => `${n} message${n === 1 ? '' : 's'} for ${channel}`).join(', ')} not delivered yet; retried next scan`]
+    : [];
+  return [head, ...lines, ...outbox].join('\n') + '\n';
 }
 
 function formatCheck(check: CheckReport): string {

@@ -4,6 +4,7 @@
  * state is used, so a bad file never stops a scan.
  */
 import { z } from 'zod';
+import { alertsStateSchema, emptyAlertsState } from '../alerts/state.js';
 import { CLOSED, type BreakerState } from '../breaker.js';
 
 export const STATE_VERSION = 1;
@@ -59,6 +60,7 @@ export const stateSchema = z.object({
     .object({ startedAt: z.number(), durationMs: z.number(), exitCode: z.number().int() })
     .optional(),
   services: z.record(z.string(), serviceStateSchema),
+  alerts: alertsStateSchema.default(emptyAlertsState),
 });
 
 export type State = z.output<typeof stateSchema>;
@@ -67,5 +69,5 @@ export type HealRecord = z.output<typeof healRecord>;
 export type CheckRecord = z.output<typeof checkRecord>;
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, services: {} };
+  return { version: STATE_VERSION, services: {}, alerts: emptyAlertsState() };
 }

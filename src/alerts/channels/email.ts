@@ -10,7 +10,9 @@
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { formatDuration } from '../../duration.js';
-import { cut, htmlBody, oneLine, redact, subject, textBody } from '../format.js';
+import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';
+import { redactor } from '../../redact.js';
+import { sendBudget } from './budget.js';
 import type { Channel, Message, SendOutcome } from '../types.js';
 
 export type EmailChannelSpec = Extract<ChannelSpec, { type: 'email' }>;
@@ -79,6 +81,10 @@ export function outcomeForSmtpError(error: unknown, spec: Pick<EmailChannelSpec,
     const permanent = code >= 500 && code !== 503;
     return { ok: false, retryable: !permanent, error: `SMTP ${code}: ${step(err.command)}: ${reply(err)}` };
   }
+  const system = err.originalCode ?? err.code ?? '';
+  if (err.code === 'ETLS' || /CERT|TLS|SSL/.test(system)) {
+    return { ok: false, retryable: true, error: `TLS failed with ${where}: ${cut(oneLine(err.message), 200)}` };
+  }
   switch (err.code) {
     case 'EAUTH':
       return { ok: false, retryable: false, error: `authentication failed: ${cut(oneLine(err.message), 200)}` };
@@ -88,14 +94,11 @@ export function outcomeForSmtpError(error: unknown, spec: Pick<EmailChannelSpec,
       return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)} (${where})` };
     case 'ETIMEDOUT':
       return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}: ${cut(oneLine(err.message), 100)} (${where})` };
-    case 'ETLS':
-      return { ok: false, retryable: true, error: `TLS failed with ${where}: ${cut(oneLine(err.message), 200)}` };
     case 'EENVELOPE':
     case 'EMESSAGE':
       return { ok: false, retryable: false, error: cut(oneLine(err.message), 200) };
     default: {
-      const socket = err.originalCode ?? err.code;
-      const reason = socket && SOCKET_REASONS[socket];
+      const reason = SOCKET_REASONS[system];
       if (reason) return { ok: false, retryable: true, error: `${where}: ${reason}` };
       return { ok: false, retryable: true, error: `${where}: ${cut(oneLine(err.message), 200)}${err.code ? ` (${err.code})` : ''}` };
     }
@@ -114,17 +117,13 @@ export const emailChannel: Channel<EmailChannelSpec> = {
 
     // Aborts at the budget or with the scan; nodemailer cancels its connection on this signal,
     // and the race below settles even if something inside does not.
-    const abort = new AbortController();
-    const onAbort = (): void => abort.abort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(onAbort, timeoutMs);
-    const aborted = new Promise<'aborted'>((resolve) => abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    const budget = sendBudget(ctx.signal, timeoutMs);
 
     let transport: { close(): void } | undefined;
     try {
       const sending = (async () => {
         const nodemailer = await import('nodemailer');
-        if (abort.signal.aborted) return undefined;
+        if (budget.signal.aborted) return undefined;
         const mailer = nodemailer.createTransport({
           host: spec.host,
           port: spec.port,
@@ -151,24 +150,22 @@ export const emailChannel: Channel<EmailChannelSpec> = {
             'X-Heal-Channel': message.channel,
             'Auto-Submitted': 'auto-generated',
           },
-          signal: abort.signal,
+          signal: budget.signal,
         });
       })();
       // Whichever loses the race must not become an unhandled rejection.
       sending.catch(() => undefined);
-      const info = await Promise.race([sending, aborted]);
-      if (info === 'aborted' || info === undefined) return timedOut;
+      const info = await Promise.race([sending, budget.expired]);
+      if (info === 'expired' || info === undefined) return timedOut;
       const accepted = info.accepted.length;
       const rejected = info.rejected.map(String);
       const detail = `accepted for ${accepted} recipient${accepted === 1 ? '' : 's'}${rejected.length ? `; refused for ${rejected.join(', ')}` : ''}`;
       return { ok: true, detail };
     } catch (error) {
-      const outcome = abort.signal.aborted ? timedOut : outcomeForSmtpError(error, spec, timeoutMs);
-      return outcome.ok ? outcome : { ...outcome, error: redact(outcome.error, secrets) };
+      const outcome = budget.signal.aborted ? timedOut : outcomeForSmtpError(error, spec, timeoutMs);
+      return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
     } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      abort.abort();
+      budget.end();
       transport?.close();
     }
   },

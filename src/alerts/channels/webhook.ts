@@ -10,7 +10,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { describeSocketError, timedOutAfter } from '../../checks/port.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
-import { cut, isoTime, oneLine, redact, subject } from '../format.js';
+import { cut, isoTime, oneLine, subject } from '../format.js';
+import { redactor } from '../../redact.js';
 import type { Channel, Message, SendOutcome } from '../types.js';
 
 export type WebhookChannelSpec = Extract<ChannelSpec, { type: 'webhook' }>;
@@ -117,7 +118,7 @@ export const webhookChannel: Channel<WebhookChannelSpec> = {
         ctx.signal.removeEventListener('abort', onTimeout);
         response?.destroy();
         request?.destroy();
-        resolve(outcome.ok ? outcome : { ...outcome, error: redact(outcome.error, secrets) });
+        resolve(outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) });
       };
       const fail = (error: string): void => finish({ ok: false, retryable: true, error });
       function onTimeout(): void {

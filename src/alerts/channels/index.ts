@@ -1,0 +1,83 @@
+/**
+ * The channel registry: one `Channel` per manifest `type`, and the one way the rest of the code
+ * sends — {@link sendToChannel}, which never throws, always settles by the send's budget, and
+ * never lets a secret of the spec (webhook token, password, header value) into an error.
+ * The channel modules are small; the heavy libraries they use (discord.js, nodemailer) are
+ * imported inside `send`, so loading this registry loads neither.
+ */
+import type { ChannelSpec } from '../../manifest/schema.js';
+import { formatDuration } from '../../duration.js';
+import { cut, oneLine } from '../format.js';
+import { redactor } from '../../redact.js';
+import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
+import { discordChannel, parseWebhookUrl } from './discord.js';
+import { emailChannel, emailSecrets } from './email.js';
+import { logChannel } from './log.js';
+import { webhookChannel, webhookSecrets } from './webhook.js';
+
+/** The channel type of each manifest `type`. */
+export type ChannelRegistry = { readonly [T in ChannelSpec['type']]: Channel<Extract<ChannelSpec, { type: T }>> };
+
+/** Every channel type, by its manifest `type`. */
+export const channelTypes: ChannelRegistry = {
+  discord: discordChannel,
+  email: emailChannel,
+  log: logChannel,
+  webhook: webhookChannel,
+};
+
+/** The channel type that sends for `spec`, or undefined for a type this build does not know. */
+export function channelFor<S extends ChannelSpec>(spec: S): Channel<S> | undefined {
+  const channel = (channelTypes as Record<string, Channel<ChannelSpec> | undefined>)[spec.type];
+  return channel as Channel<S> | undefined;
+}
+
+/** The strings of a spec that must never appear in an error or a log line. */
+export function channelSecrets(spec: ChannelSpec): string[] {
+  switch (spec.type) {
+    case 'discord': {
+      const token = parseWebhookUrl(spec.webhook_url)?.token;
+      return token ? [spec.webhook_url, token] : [spec.webhook_url];
+    }
+    case 'email':
+      return emailSecrets(spec);
+    case 'webhook':
+      return webhookSecrets(spec);
+    default:
+      return [];
+  }
+}
+
+/** How long past its budget a channel may run before the registry gives up on it. */
+const SETTLE_GRACE_MS = 1_000;
+
+/**
+ * Sends one message through the channel of `spec`. Never throws: an unknown type is a
+ * permanent failure; a channel that throws, or does not settle within its budget (plus a
+ * second's grace), is a retryable one. Every error is redacted of the spec's secrets.
+ */
+export async function sendToChannel(spec: ChannelSpec, message: Message, ctx: ChannelContext): Promise<SendOutcome> {
+  const secrets = channelSecrets(spec);
+  const channel = channelFor(spec);
+  if (!channel) return { ok: false, retryable: false, error: `unknown channel type ${JSON.stringify(String(spec.type))}` };
+
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<SendOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, retryable: true, error: `did not finish within ${formatDuration(ctx.timeoutMs)}` }),
+      ctx.timeoutMs + SETTLE_GRACE_MS,
+    );
+  });
+  try {
+    const sending = Promise.resolve()
+      .then(() => channel.send(spec, message, ctx))
+      .catch((error: unknown): SendOutcome => {
+        const text = error instanceof Error ? error.message : String(error);
+        return { ok: false, retryable: true, error: `channel failed unexpectedly: ${cut(oneLine(text), 200)}` };
+      });
+    const outcome = await Promise.race([sending, guard]);
+    return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Sends what is in the outbox, inside the scan's deadline. Channels go in parallel; a channel's
+ * messages go in order. A failed send is tried again after a short exponential backoff with
+ * jitter while the deadline allows; what is still undelivered stays for the next scan, and a
+ * channel that asked to wait (a 429's retry-after) is not tried before then.
+ */
+import type { Deps } from '../deps.js';
+import type { ChannelSpec } from '../manifest/schema.js';
+import { sendToChannel } from './channels/index.js';
+import { channelReady, expire, recordAttempt } from './outbox.js';
+import type { AlertsState } from './state.js';
+import type { SendOutcome } from './types.js';
+
+export type DeliverOptions = {
+  deps: Deps;
+  channels: Readonly<Record<string, ChannelSpec>>;
+  maxAgeMs: number;
+  /** Absolute time (ms) by which every send has settled. */
+  deadline: number;
+  /** Attempts per message within one scan. @default 3 */
+  attemptsPerScan?: number;
+};
+
+const BACKOFF_BASE_MS = 250;
+
+export async function deliver(initial: AlertsState, options: DeliverOptions): Promise<AlertsState> {
+  const { deps } = options;
+  const expired = expire(initial, new Set(Object.keys(options.channels)), options.maxAgeMs, deps.now());
+  for (const { entry, why } of expired.dropped) {
+    deps.logger.warn({ message: entry.message.id, channel: entry.message.channel, attempts: entry.attempts, notices: entry.message.notices.map((n) => n.id) }, `alert dropped: ${why}`);
+  }
+  let state = expired.state;
+  const channelNames = [...new Set(state.outbox.map((e) => e.message.channel))];
+
+  // Each channel works through its own messages; the shared state is updated between awaits only.
+  await Promise.all(
+    channelNames.map(async (channel) => {
+      const spec = options.channels[channel] as ChannelSpec;
+      for (const id of state.outbox.filter((e) => e.message.channel === channel).map((e) => e.message.id)) {
+        const delivered = await sendWithRetries(channel, spec, id);
+        if (!delivered) return; // the channel is down or asked to wait: leave the rest for the next scan
+      }
+    }),
+  );
+  return state;
+
+  async function sendWithRetries(channel: string, spec: ChannelSpec, id: string): Promise<boolean> {
+    const attempts = options.attemptsPerScan ?? 3;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const entry = state.outbox.find((e) => e.message.id === id);
+      if (!entry) return true;
+      const now = deps.now();
+      const left = options.deadline - now;
+      if (left <= 0 || !channelReady(state, channel, now)) return false;
+      const outcome = await sendOnce(spec, entry.message, left);
+      state = recordAttempt(state, id, outcome, deps.now());
+      log(channel, id, outcome, entry.attempts + 1);
+      if (outcome.ok) return true;
+      if (!outcome.retryable) return true; // dropped for good; the channel may still take the next one
+      if (outcome.retryAfterMs !== undefined) return false;
+      const pause = BACKOFF_BASE_MS * 2 ** attempt + Math.random() * BACKOFF_BASE_MS;
+      if (deps.now() + pause >= options.deadline) return false;
+      await deps.sleep(pause);
+    }
+    return false;
+  }
+
+  function sendOnce(spec: ChannelSpec, message: Parameters<typeof sendToChannel>[1], left: number): Promise<SendOutcome> {
+    const timeoutMs = Math.max(1, Math.min('timeout' in spec ? spec.timeout : left, left));
+    return sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+  }
+
+  function log(channel: string, id: string, outcome: SendOutcome, attempt: number): void {
+    if (outcome.ok) deps.logger.info({ channel, message: id, attempt }, 'alert delivered');
+    else if (!outcome.retryable) deps.logger.error({ channel, message: id, attempt, error: outcome.error, gone: outcome.gone }, 'alert refused for good by its channel: dropped');
+    else deps.logger.warn({ channel, message: id, attempt, error: outcome.error, retryAfterMs: outcome.retryAfterMs }, 'alert not delivered yet: kept in the outbox');
+  }
+}

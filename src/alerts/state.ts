@@ -1,0 +1,82 @@
+/**
+ * What the alert manager remembers between scans, inside the state file: per alert key its
+ * count of failing scans and what was sent; the outbox of messages not yet delivered; what
+ * each channel last said; silences; counters that only go up.
+ */
+import { z } from 'zod';
+import type { Message, Notice } from './types.js';
+
+const level = z.enum(['critical', 'warning', 'info']);
+
+const noticeSchema: z.ZodType<Notice> = z.object({
+  id: z.string(),
+  key: z.string(),
+  kind: z.enum(['down', 'healed', 'flapping', 'resolved', 'test']),
+  level,
+  service: z.string(),
+  title: z.string(),
+  detail: z.string(),
+  action: z.string().optional(),
+  since: z.number(),
+  at: z.number(),
+  downForMs: z.number().optional(),
+  reminder: z.boolean().optional(),
+  host: z.string(),
+});
+
+const messageSchema: z.ZodType<Message> = z.object({
+  id: z.string(),
+  channel: z.string(),
+  level,
+  notices: z.array(noticeSchema),
+  createdAt: z.number(),
+});
+
+const keyStateSchema = z.object({
+  /** Consecutive scans in which the key's condition held. */
+  failing: z.number().int().min(0),
+  /** When the condition began. */
+  since: z.number(),
+  level,
+  /** The last notice sent for it: the cooldown runs from `at`; resolved goes to `channels`. */
+  notified: z.object({ at: z.number(), channels: z.array(z.string()), count: z.number().int().min(1) }).optional(),
+});
+
+const outboxEntrySchema = z.object({
+  message: messageSchema,
+  /** Delivery attempts so far, over all scans. */
+  attempts: z.number().int().min(0),
+  lastError: z.string().optional(),
+});
+
+const channelStatusSchema = z.object({
+  /** A 429 asked to wait: nothing is sent to the channel before this. */
+  retryAfterUntil: z.number().optional(),
+  /** The endpoint said it does not exist (a webhook's 404). */
+  gone: z.object({ at: z.number(), error: z.string() }).optional(),
+  lastError: z.object({ at: z.number(), error: z.string() }).optional(),
+  lastSuccessAt: z.number().optional(),
+});
+
+const silenceSchema = z.object({ until: z.number(), reason: z.string().optional(), createdAt: z.number() });
+
+export const alertsStateSchema = z.object({
+  keys: z.record(z.string(), keyStateSchema).default({}),
+  outbox: z.array(outboxEntrySchema).default([]),
+  channels: z.record(z.string(), channelStatusSchema).default({}),
+  silences: z.record(z.string(), silenceSchema).default({}),
+  /** Messages delivered, by "<level>/<channel>". */
+  sent: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** Messages given up on: too old, or refused for good by their channel. */
+  dropped: z.number().int().min(0).default(0),
+});
+
+export type AlertsState = z.output<typeof alertsStateSchema>;
+export type AlertKeyState = z.output<typeof keyStateSchema>;
+export type OutboxEntry = z.output<typeof outboxEntrySchema>;
+export type ChannelStatus = z.output<typeof channelStatusSchema>;
+export type Silence = z.output<typeof silenceSchema>;
+
+export function emptyAlertsState(): AlertsState {
+  return { keys: {}, outbox: [], channels: {}, silences: {}, sent: {}, dropped: 0 };
+}

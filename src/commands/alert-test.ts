@@ -1,0 +1,45 @@
+import { hostname } from 'node:os';
+import { sendToChannel } from '../alerts/channels/index.js';
+import { alertConfig, LEVELS } from '../alerts/levels.js';
+import type { Message } from '../alerts/types.js';
+import { createDeps } from '../deps.js';
+import { HealError } from '../errors.js';
+import type { AlertLevel } from '../manifest/schema.js';
+import { openContext, print } from './context.js';
+
+/** `heal alert test [--channel NAME] [--level L]`: a test notice through each channel, reported per channel. */
+export async function alertTestCommand(options: { config?: string; channel?: string; level?: string }): Promise<number> {
+  const { loaded, logger } = await openContext(options);
+  const config = alertConfig(loaded.manifest);
+  const level = (options.level ?? 'info') as AlertLevel;
+  if (!LEVELS.includes(level)) throw new HealError('usage', `alert test --level ${options.level}: expected one of ${LEVELS.join(', ')}`);
+  let names = options.level ? config.levels[level].channels : Object.keys(config.channels);
+  if (options.channel) {
+    if (!(options.channel in config.channels)) throw new HealError('usage', `alert test --channel ${options.channel}: no channel of that name (have: ${Object.keys(config.channels).join(', ')})`);
+    names = [options.channel];
+  }
+  const deps = createDeps(logger);
+  const now = Date.now();
+  const results = await Promise.all(
+    names.map(async (channel) => {
+      const spec = config.channels[channel]!;
+      const timeoutMs = 'timeout' in spec ? spec.timeout : 5_000;
+      const message: Message = {
+        id: `heal-test-${now.toString(36)}-${channel}`,
+        channel,
+        level,
+        createdAt: now,
+        notices: [{
+          id: `test@${now}`, key: 'heal/test', kind: 'test', level, service: 'heal',
+          title: `heal test notice (${level})`, detail: `A test notice from heal alert test on ${hostname()}: if you read this, the ${channel} channel works.`,
+          since: now, at: now, host: hostname(),
+        }],
+      };
+      const outcome = await sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+      return { channel, outcome };
+    }),
+  );
+  const lines = results.map(({ channel, outcome }) => (outcome.ok ? `${channel}: sent` : `${channel}: FAILED: ${outcome.error}${outcome.retryable ? ' (transient)' : ''}`));
+  await print(`${lines.join('\n')}\n`);
+  return results.every((r) => r.outcome.ok) ? 0 : 1;
+}

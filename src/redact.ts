@@ -1,0 +1,33 @@
+/**
+ * Keeps secrets out of everything heal writes: logs, state, reports, errors and alert messages.
+ * Two sources: values that came from `${VAR}` interpolation, and the secret fields of channel
+ * specs (webhook tokens, passwords). A secret is replaced raw, JSON-escaped and URI-encoded.
+ */
+
+export type Redact = (text: string) => string;
+
+export const REDACTED = '[redacted]';
+
+/** Shorter strings are not hidden: they would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The interpolated values worth hiding: every one of four characters or more, except plain
+ * numbers (ports, counts), which would otherwise blank out latencies and line numbers.
+ */
+export function interpolatedSecrets(values: readonly string[]): string[] {
+  return values.filter((v) => !/^\d+$/.test(v));
+}
+
+/** A function that replaces every secret with "[redacted]", longest first. */
+export function redactor(secrets: readonly (string | undefined)[]): Redact {
+  const kept = secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
+  if (!kept.length) return (text) => text;
+  const spellings = kept.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
+  const needles = [...new Set(spellings)].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    return out;
+  };
+}

@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRetryAfter, webhookChannel } from '../../../src/alerts/channels/webhook.js';
+import { channelSpec } from '../../../src/manifest/schema.js';
+import type { Message } from '../../../src/alerts/types.js';
+import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../../helpers/servers.js';
+import { message, notice, sendContext, T0, timed } from './fixtures.js';
+
+const servers = serverScope();
+afterEach(() => servers.closeAll());
+
+function webhookSpec(url: string, fields: Record<string, unknown> = {}) {
+  const spec = channelSpec.parse({ type: 'webhook', url, ...fields });
+  if (spec.type !== 'webhook') throw new Error('unreachable');
+  return spec;
+}
+
+async function sendTo(handler: HttpHandler, { path = '/hook', fields = {}, timeoutMs = 5_000, msg = message() }: { path?: string; fields?: Record<string, unknown>; timeoutMs?: number; msg?: Message } = {}) {
+  const server = await servers.add(startHttpServer(handler));
+  const outcome = await webhookChannel.send(webhookSpec(server.url(path), fields), msg, sendContext(timeoutMs));
+  return { server, outcome };
+}
+
+describe('webhook channel', () => {
+  it('POSTs the message as JSON with the manifest headers', async () => {
+    const { server, outcome } = await sendTo(reply(204), { fields: { headers: { Authorization: 'Bearer abc', 'X-Team': 'ops' } } });
+    expect(outcome).toEqual({ ok: true, detail: 'status 204' });
+    const [request] = server.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/hook' });
+    expect(request?.headers).toMatchObject({
+      'content-type': 'application/json',
+      authorization: 'Bearer abc',
+      'x-team': 'ops',
+      'idempotency-key': 'msg-0001',
+    });
+    const body = JSON.parse(request?.body ?? '') as Record<string, unknown>;
+    expect(body).toMatchObject({
+      id: 'msg-0001',
+      level: 'critical',
+      channel: 'ops',
+      createdAt: '2025-03-01T12:00:00Z',
+      text: '[CRITICAL] health-proxy is down',
+      notices: [
+        {
+          id: 'n-health-proxy-down',
+          key: 'health-proxy/down',
+          kind: 'down',
+          level: 'critical',
+          service: 'health-proxy',
+          title: 'health-proxy is down',
+          detail: 'port 127.0.0.1:3002: connection refused',
+          since: T0 - 12 * 60_000,
+          host: 'build-box',
+        },
+      ],
+    });
+  });
+
+  it.each([200, 201, 202, 204])('counts a %i as delivered', async (status) => {
+    const { outcome } = await sendTo(reply(status, status === 204 ? '' : 'ok'));
+    expect(outcome).toMatchObject({ ok: true });
+  });
+
+  it('is rate limited by a 429 and says when to come back from Retry-After', async () => {
+    const { outcome } = await sendTo(reply(429, { message: 'slow down' }, { 'retry-after': '7' }));
+    expect(outcome).toEqual({ ok: false, retryable: true, retryAfterMs: 7_000, error: 'status 429: rate limited: slow down' });
+  });
+
+  it.each([
+    { status: 500, retryable: true, gone: undefined },
+    { status: 502, retryable: true, gone: undefined },
+    { status: 503, retryable: true, gone: undefined },
+    { status: 408, retryable: true, gone: undefined },
+    { status: 400, retryable: false, gone: undefined },
+    { status: 401, retryable: false, gone: undefined },
+    { status: 403, retryable: false, gone: undefined },
+    { status: 404, retryable: false, gone: true },
+    { status: 410, retryable: false, gone: true },
+    { status: 301, retryable: false, gone: undefined },
+  ])('treats a $status as retryable: $retryable, gone: $gone', async ({ status, retryable, gone }) => {
+    const { outcome } = await sendTo(reply(status, 'nope', status === 301 ? { location: '/elsewhere' } : {}));
+    expect(outcome).toMatchObject({ ok: false, retryable });
+    expect(outcome.ok === false && outcome.gone).toBe(gone);
+    expect(outcome.ok === false && outcome.error).toMatch(new RegExp(`^status ${status}`));
+  });
+
+  it('takes the reason from a JSON error body', async () => {
+    const { outcome } = await sendTo(reply(400, { error: 'missing field "text"' }));
+    expect(outcome).toMatchObject({ ok: false, retryable: false, error: 'status 400: missing field "text"' });
+  });
+
+  it('gives up at its timeout when the receiver never answers', async () => {
+    const { value: outcome, ms } = await timed(() => sendTo(() => undefined, { fields: { timeout: '300ms' } }));
+    expect(outcome.outcome).toEqual({ ok: false, retryable: true, error: 'timed out after 300ms' });
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('gives up at the send budget when it is shorter than the channel timeout', async () => {
+    const { value, ms } = await timed(() => sendTo(() => undefined, { timeoutMs: 250 }));
+    expect(value.outcome).toMatchObject({ ok: false, retryable: true, error: 'timed out after 250ms' });
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('reports a status even when the error body never ends', async () => {
+    const { outcome } = await sendTo(
+      (_req, res) => {
+        res.writeHead(503, { 'retry-after': '30', 'content-type': 'text/plain' });
+        res.write('overloaded');
+      },
+      { fields: { timeout: '300ms' } },
+    );
+    expect(outcome).toEqual({ ok: false, retryable: true, retryAfterMs: 30_000, error: 'status 503' });
+  });
+
+  it('is retryable when nothing listens', async () => {
+    const port = await closedPort();
+    const outcome = await webhookChannel.send(webhookSpec(`http://127.0.0.1:${port}/hook`), message(), sendContext(2_000));
+    expect(outcome).toEqual({ ok: false, retryable: true, error: 'connection refused' });
+  });
+
+  it('never shows the query string, the userinfo or header values, even when the receiver echoes them', async () => {
+    const echo: HttpHandler = (req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`bad request to ${req.url} with ${req.headers.authorization} and ${req.headers['x-api-key']}`);
+    };
+    const { outcome } = await sendTo(echo, { path: '/hook?token=qs-secret-123&x=1', fields: { headers: { 'X-Api-Key': 'hdr-secret-456' } } });
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    const error = outcome.ok ? '' : outcome.error;
+    expect(error).toMatch(/^status 400: bad request to \/hook\?/);
+    expect(error).not.toContain('qs-secret-123');
+    expect(error).not.toContain('hdr-secret-456');
+  });
+
+  it('sends userinfo as basic auth without ever showing it', async () => {
+    const server = await servers.add(startHttpServer(reply(500, 'down')));
+    const url = server.url('/hook').replace('http://', 'http://alice:pw-secret-789@');
+    const outcome = await webhookChannel.send(webhookSpec(url), message(), sendContext(2_000));
+    expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('alice:pw-secret-789').toString('base64')}`);
+    expect(outcome).toMatchObject({ ok: false, retryable: true, error: 'status 500: down' });
+  });
+
+  it('sends many notices in one request', async () => {
+    const notices = Array.from({ length: 12 }, (_, i) => notice({ service: `s${i}`, id: `n${i}` }));
+    const { server, outcome } = await sendTo(reply(200, 'ok'), { msg: message(notices) });
+    expect(outcome.ok).toBe(true);
+    expect((JSON.parse(server.requests[0]?.body ?? '') as { notices: unknown[] }).notices).toHaveLength(12);
+  });
+});
+
+describe('Retry-After', () => {
+  it.each([
+    { value: '120', expected: 120_000 },
+    { value: '1.5', expected: 1_500 },
+    { value: new Date(T0 + 90_000).toUTCString(), expected: 90_000 },
+    { value: new Date(T0 - 90_000).toUTCString(), expected: 0 },
+    { value: 'soon', expected: undefined },
+    { value: undefined, expected: undefined },
+  ])('reads $value as $expected ms', ({ value, expected }) => {
+    expect(parseRetryAfter(value, T0)).toBe(expected);
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LEVELS, type AlertConfig } from '../../src/alerts/levels.js';
+import { planAlerts, type ServiceAlertInput } from '../../src/alerts/manager.js';
+import { emptyAlertsState, type AlertsState } from '../../src/alerts/state.js';
+import type { Message } from '../../src/alerts/types.js';
+
+const MIN = 60_000;
+const SCAN = 5 * MIN;
+const T0 = Date.parse('2026-11-22T12:00:00Z');
+
+const config: AlertConfig = {
+  levels: {
+    critical: { threshold: 2, cooldownMs: 60 * MIN, channels: ['discord', 'log'] },
+    warning: { threshold: 3, cooldownMs: 120 * MIN, channels: ['log'] },
+    info: { threshold: 10, cooldownMs: 24 * 60 * MIN, channels: ['log'] },
+  },
+  channels: { discord: { type: 'discord', webhook_url: 'http://127.0.0.1/api/webhooks/1/x', timeout: 5_000 }, log: { type: 'log' } },
+  maxAgeMs: 24 * 60 * MIN,
+};
+
+const base = { alertLevel: 'critical', healedLevel: 'info', detail: 'port 127.0.0.1:1: connection refused' } as const;
+const down = (service = 'api', extra: Partial<ServiceAlertInput> = {}): ServiceAlertInput => ({ ...base, service, status: 'down', rule: 'down', action: 'restarted: still failing', ...extra });
+const up = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'up', rule: 'healthy' });
+const healed = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'healed', rule: 'down', action: 'restarted (command: x)' });
+const skipped = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'skipped', rule: 'waiting-on-parent' });
+const starting = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'down', rule: 'starting' });
+
+type Scan = ServiceAlertInput[];
+
+/** Plays scans five minutes apart; returns what each scan sent as "kind@channel" lists, and the final state. */
+function play(scans: Scan[], options: { start?: AlertsState; cfg?: AlertConfig; at?: (i: number) => number } = {}) {
+  let state = options.start ?? emptyAlertsState();
+  const sent: string[][] = [];
+  const messages: Message[][] = [];
+  scans.forEach((services, i) => {
+    const now = options.at ? options.at(i) : T0 + i * SCAN;
+    const plan = planAlerts(state, { config: options.cfg ?? config, services, known: ['api', 'db', 'web', 'a', 'b', 'c'], now, host: 'box' });
+    state = plan.next;
+    messages.push(plan.messages);
+    sent.push(plan.messages.flatMap((m) => m.notices.map((n) => `${n.service}/${n.kind}${n.reminder ? '(reminder)' : ''}@${m.channel}`)));
+  });
+  return { sent, state, messages };
+}
+
+describe('thresholds', () => {
+  it.each([
+    ['critical (threshold 2)', 'critical', [[], ['api/down@discord', 'api/down@log']]],
+    ['warning (threshold 3)', 'warning', [[], [], ['api/down@log']]],
+  ] as const)('a %s key notifies after that many failing scans', (_what, level, expected) => {
+    const { sent } = play(expected.map(() => [down('api', { alertLevel: level })]));
+    expect(sent).toEqual(expected);
+  });
+
+  it('starts counting again when the service recovers before the threshold', () => {
+    expect(play([[down()], [up()], [down()], [down()]]).sent).toEqual([[], [], [], ['api/down@discord', 'api/down@log']]);
+  });
+});
+
+describe('cooldown and reminders', () => {
+  it('does not repeat a key inside its cooldown, and reminds after it', () => {
+    // critical: threshold 2, cooldown 60m; scans every 5 minutes.
+    const scans = Array.from({ length: 15 }, () => [down()]);
+    const { sent } = play(scans);
+    const nonEmpty = sent.map((s, i) => [i, s] as const).filter(([, s]) => s.length);
+    expect(nonEmpty).toEqual([
+      [1, ['api/down@discord', 'api/down@log']],
+      [13, ['api/down(reminder)@discord', 'api/down(reminder)@log']],
+    ]);
+  });
+});
+
+describe('resolved notices', () => {
+  it('sends one resolved notice, with how long it was down, to the channels that got the alert', () => {
+    const { sent, messages, state } = play([[down()], [down()], [down()], [up()]]);
+    expect(sent[3]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    const notice = messages[3]![0]!.notices[0]!;
+    expect(notice).toMatchObject({ title: 'api is back up', detail: 'down for 15m', downForMs: 15 * MIN, id: `api/down@${T0}/resolved` });
+    expect(state.keys).toEqual({});
+  });
+
+  it('sends it whatever the cooldown', () => {
+    const { sent } = play([[down()], [down()], [up()], [down()], [down()], [up()]]);
+    expect(sent[2]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    expect(sent[4]).toEqual(['api/down@discord', 'api/down@log']);
+    expect(sent[5]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+  });
+
+  it('sends nothing when a key recovers before it ever notified', () => {
+    expect(play([[down()], [up()]]).sent).toEqual([[], []]);
+  });
+
+  it('says a notified outage was fixed by heal instead of sending a separate healed notice', () => {
+    const { sent, messages } = play([[down()], [down()], [healed()]]);
+    expect(sent[2]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    expect(messages[2]![0]!.notices[0]!.detail).toBe('down for 10m; heal restarted it');
+  });
+});
+
+describe('healed and flapping', () => {
+  it('notifies a heal at the healed level at once, at most once per that level\'s cooldown', () => {
+    const cfg: AlertConfig = { ...config, levels: { ...config.levels, info: { threshold: 10, cooldownMs: 20 * MIN, channels: ['log'] } } };
+    const { sent } = play([[healed()], [up()], [healed()], [up()], [up()], [healed()]], { cfg });
+    expect(sent).toEqual([['api/healed@log'], [], [], [], [], ['api/healed@log']]);
+  });
+
+  it('escalates a flapping service at critical, whatever its own level, and resolves it when it stops', () => {
+    const flapping = { since: T0, reason: 'healed in 3 consecutive scans' };
+    const { sent, messages } = play([[{ ...healed(), alertLevel: 'info', flapping }], [{ ...up(), flapping }], [up()]]);
+    expect(sent[0]).toEqual(expect.arrayContaining(['api/flapping@discord', 'api/flapping@log']));
+    expect(messages[0]![0]!.level).toBe('critical');
+    expect(sent[2]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    expect(messages[2]![0]!.notices[0]!.title).toBe('api is no longer flapping');
+  });
+});
+
+describe('grouping', () => {
+  it('sends one message per channel when many services fail together', () => {
+    const ten = ['api', 'db', 'web', 'a', 'b', 'c'];
+    const { messages } = play([ten.map((s) => down(s)), ten.map((s) => down(s))]);
+    expect(messages[1]!.map((m) => [m.channel, m.notices.length])).toEqual([['discord', 6], ['log', 6]]);
+  });
+
+  it('gives a message the highest level of its notices', () => {
+    const { messages } = play([[down('api', { alertLevel: 'warning' }), down('db')], [down('api', { alertLevel: 'warning' }), down('db')], [down('api', { alertLevel: 'warning' }), down('db')]]);
+    const log = messages[2]!.find((m) => m.channel === 'log')!;
+    expect(log.notices.map((n) => `${n.service}:${n.level}`)).toEqual(['api:warning']);
+    expect(messages[1]!.find((m) => m.channel === 'log')!.level).toBe('critical');
+  });
+});
+
+describe('inhibition', () => {
+  it('holds back a child skipped because its parent is down: one outage, one alert about its cause', () => {
+    const { sent } = play([[down('db'), skipped('web')], [down('db'), skipped('web')], [down('db'), skipped('web')]]);
+    expect(sent.flat().filter((s) => s.startsWith('web'))).toEqual([]);
+    expect(sent[1]).toEqual(['db/down@discord', 'db/down@log']);
+  });
+
+  it('does not count a service that is still starting after a restart', () => {
+    expect(play([[down()], [starting()], [starting()], [down()]]).sent).toEqual([[], [], [], ['api/down@discord', 'api/down@log']]);
+  });
+});
+
+describe('silences', () => {
+  const silenced = (until: number): AlertsState => ({ ...emptyAlertsState(), silences: { api: { until, createdAt: T0 } } });
+
+  it('sends nothing for a silenced service, but keeps counting', () => {
+    const { sent, state } = play([[down()], [down()], [down()]], { start: silenced(T0 + 2 * SCAN + 1) });
+    expect(sent).toEqual([[], [], []]);
+    expect(state.keys['api/down']?.failing).toBe(3);
+  });
+
+  it('notifies once the silence ends if the failure goes on, and forgets the expired silence', () => {
+    const { sent, state } = play([[down()], [down()], [down()], [down()]], { start: silenced(T0 + 2 * SCAN + 1) });
+    expect(sent[3]).toEqual(['api/down@discord', 'api/down@log']);
+    expect(state.silences).toEqual({});
+  });
+});
+
+it('forgets the keys of services that left the manifest', () => {
+  const { state } = play([[down('api')], [down('api')]]);
+  const plan = planAlerts(state, { config, services: [], known: [], now: T0 + 3 * SCAN, host: 'box' });
+  expect(plan.next.keys).toEqual({});
+  expect(plan.messages).toEqual([]);
+});
+
+it('uses the documented default levels', () => {
+  expect(DEFAULT_LEVELS).toEqual({
+    critical: { threshold: 3, cooldownMs: 3_600_000, channels: ['log'] },
+    warning: { threshold: 5, cooldownMs: 7_200_000, channels: ['log'] },
+    info: { threshold: 10, cooldownMs: 86_400_000, channels: ['log'] },
+  });
+});
