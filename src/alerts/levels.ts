@@ -28,7 +28,11 @@ export function alertConfig(manifest: Manifest): AlertConfig {
       return [level, given ? { threshold: given.threshold, cooldownMs: given.cooldown, channels: given.channels } : DEFAULT_LEVELS[level]];
     }),
   ) as Record<AlertLevel, LevelConfig>;
-  return { levels, channels: { ...BUILTIN_CHANNELS, ...manifest.alerts.channels }, maxAgeMs: manifest.alerts.max_age };
+  return { levels, channels: { ...manifest.alerts.channels, ...withoutOverridden(BUILTIN_CHANNELS, manifest.alerts.channels) }, maxAgeMs: manifest.alerts.max_age };
+}
+
+function withoutOverridden(builtin: Record<string, ChannelSpec>, given: Record<string, ChannelSpec>): Record<string, ChannelSpec> {
+  return Object.fromEntries(Object.entries(builtin).filter(([name]) => !(name in given)));
 }
 
 /** Rank for picking a message's level: the highest of its notices. */

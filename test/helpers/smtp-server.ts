@@ -13,6 +13,8 @@ import { LOCALHOST, SELF_SIGNED_CERT, SELF_SIGNED_KEY } from './servers.js';
 export type SmtpRefusal = { code: number; text?: string };
 
 export type SmtpServerOptions = {
+  /** Listen on this port (e.g. to come back where a test's manifest points). @default an ephemeral port */
+  port?: number;
   /** Require AUTH with these credentials (PLAIN / LOGIN, allowed without TLS). */
   auth?: { user: string; pass: string };
   /** Offer STARTTLS, with the self-signed certificate of servers.ts. @default false */
@@ -99,7 +101,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   server.on('error', () => undefined);
   const port = await new Promise<number>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, LOCALHOST, () => {
+    server.listen(options.port ?? 0, LOCALHOST, () => {
       server.server.off('error', reject);
       resolve((server.server.address() as { port: number }).port);
     });
