@@ -132,12 +132,22 @@ async function scanWithState(
   const redact = redactor(interpolatedSecrets(loaded.secrets));
   const services = selectServices(resolveServices(manifest), options.only, Object.keys(manifest.services));
 
-  // A service whose breaker is open gets one cheap probe instead of all its checks.
+  // A service whose breaker is open gets one cheap probe instead of all its checks; a probe
+  // that passes is only a hint, confirmed by the rest of the checks before the service counts as up.
   const checked = new Map(services.map((service) => [service.name, checksToRun(service, state, started)] as const));
-  const requests: CheckRequest[] = services.flatMap((service) =>
-    (checked.get(service.name) ?? []).map((index) => ({ key: `${service.name}#${index}`, plan: planCheck(service, service.spec.checks[index]!) })),
-  );
-  const outcomes = await runChecks(requests, { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir });
+  const requestsFor = (service: ServiceConfig, indexes: readonly number[]): CheckRequest[] =>
+    indexes.map((index) => ({ key: `${service.name}#${index}`, plan: planCheck(service, service.spec.checks[index]!) }));
+  const runOptions = { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir };
+  const outcomes = await runChecks(services.flatMap((s) => requestsFor(s, checked.get(s.name) ?? [])), runOptions);
+  const toConfirm = services.filter((s) => {
+    const ran = checked.get(s.name) ?? [];
+    return ran.length < s.spec.checks.length && ran.every((index) => outcomes.get(`${s.name}#${index}`)?.ok);
+  });
+  if (toConfirm.length) {
+    const rest = toConfirm.flatMap((s) => requestsFor(s, s.spec.checks.map((_, i) => i).filter((i) => !checked.get(s.name)?.includes(i))));
+    for (const [key, outcome] of await runChecks(rest, runOptions)) outcomes.set(key, outcome);
+    for (const s of toConfirm) checked.set(s.name, s.spec.checks.map((_, i) => i));
+  }
 
   const byName = new Map(services.map((s) => [s.name, s]));
   const graph = new Map(services.map((s) => [s.name, s.spec.depends_on.filter((p) => byName.has(p))] as const));

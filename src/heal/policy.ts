@@ -10,7 +10,7 @@
  *  4. flapping                 the crash-loop guard stopped restarts (heal reset NAME lifts it)
  *  5. breaker-open             too many failed heals; one is tried again when it half-opens
  *  6. starting                 restarted less than start_grace ago: still booting, not failed
- *  7. cooldown                 restarted less than cooldown ago
+ *  7. cooldown                 restarted less than cooldown ago (less 10 s of schedule slack)
  *  8. hourly-cap               max_heals_per_hour reached in the last sliding hour
  *  9. restart                  (half-open-trial when the breaker lets one through)
  */
@@ -20,6 +20,13 @@ import type { ServiceConfig } from '../manifest/resolve.js';
 import type { ServiceState } from '../state/schema.js';
 
 export const HOUR_MS = 3_600_000;
+
+/**
+ * A cooldown with less than this left counts as over. heal runs on a schedule as long as the
+ * default cooldown (5m); without slack, a scan that starts a second early would hold back the
+ * restart for a whole interval.
+ */
+export const SCHEDULE_SLACK_MS = 10_000;
 
 export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
 
@@ -62,7 +69,7 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
     const untilMs = last.at + service.startGraceMs;
     return { action: 'hold', rule: 'starting', untilMs, reason: `starting: restarted ${formatDuration(now - last.at)} ago, start_grace ends in ${formatDuration(untilMs - now)}` };
   }
-  if (last && now - last.at < service.cooldownMs) {
+  if (last && now - last.at < service.cooldownMs - SCHEDULE_SLACK_MS) {
     const untilMs = last.at + service.cooldownMs;
     return { action: 'hold', rule: 'cooldown', untilMs, reason: `cooldown: last restart ${formatDuration(now - last.at)} ago, next allowed in ${formatDuration(untilMs - now)}` };
   }

@@ -49,7 +49,8 @@ describe('decideHeal', () => {
   describe('cooldown (5m)', () => {
     it.each([
       ['1 minute ago', 1 * MIN, 'hold'],
-      ['4m59s ago', 5 * MIN - S, 'hold'],
+      ['4m49s ago', 5 * MIN - 11 * S, 'hold'],
+      ['4m51s ago: inside the 10 s of schedule slack', 5 * MIN - 9 * S, 'restart'],
       ['exactly 5 minutes ago', 5 * MIN, 'restart'],
       ['an hour ago', 60 * MIN, 'restart'],
     ])('after a restart %s: %s', (_when, ago, action) => {

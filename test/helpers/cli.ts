@@ -40,7 +40,11 @@ export type Workspace = {
   cleanup(): Promise<void>;
 };
 
-export async function workspace(manifestText = ''): Promise<Workspace> {
+/**
+ * A scratch folder with a services.yaml. `options.env` is added to the environment of every
+ * `ws.heal(…)` child (on top of process.env), e.g. PATH with the fake supervisors first.
+ */
+export async function workspace(manifestText = '', options: { env?: Record<string, string> } = {}): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'heal-e2e-'));
   const manifest = join(dir, 'services.yaml');
   const stateDir = join(dir, 'state');
@@ -55,7 +59,7 @@ export async function workspace(manifestText = ''): Promise<Workspace> {
     },
     heal(...args) {
       const withState = ['scan', 'status', 'reset'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
-      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir });
+      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, ...(options.env ? { env: options.env } : {}) });
     },
     async cleanup() {
       for (const file of pidFiles) await killPidFile(file.startsWith('/') ? file : join(dir, file));
