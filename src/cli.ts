@@ -84,6 +84,20 @@ function buildProgram(): Command {
       process.exitCode = await unsilenceCommand(name, options);
     });
 
+  program
+    .command('install')
+    .description('write (or print) the schedule that runs heal scan: a LaunchAgent, a crontab line or a systemd user timer')
+    .argument('<target>', 'launchd, cron or systemd')
+    .option('--interval <seconds>', "seconds between scans, or a duration such as 5m (default: the manifest's interval, 5m)")
+    .option('--print', 'print what would be written and write nothing (the default for cron)')
+    .option('--write', "cron: put the line into the user's crontab, replacing an earlier heal line")
+    .option('--label <label>', 'launchd: the job label (default com.heal.scan)')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .action(async (target: string, options) => {
+      const { installCommand } = await import('./commands/install.js');
+      process.exitCode = await installCommand(target, options);
+    });
+
   const alert = program.command('alert').description('alert channels');
   alert
     .command('test')

@@ -32,7 +32,10 @@ export type ServiceStatusView = {
 export type ChannelStatusView = { name: string; waiting: number; lastSuccessAt?: string; lastError?: string; gone?: string; retryAfterUntil?: string };
 
 export type StatusView = {
-  lastScan?: { startedAt: string; durationMs: number; exitCode: number; agoMs: number };
+  /** `stale`: older than three schedule intervals — the schedule has probably stopped. */
+  lastScan?: { startedAt: string; durationMs: number; exitCode: number; agoMs: number; stale: boolean };
+  /** The manifest's `interval`, in milliseconds. */
+  intervalMs: number;
   services: ServiceStatusView[];
   channels: ChannelStatusView[];
   /** Messages given up on (too old, or refused for good). */
@@ -40,6 +43,9 @@ export type StatusView = {
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A last scan older than this many intervals means the schedule has stopped. */
+export const STALE_INTERVALS = 3;
 
 export function statusView(loaded: LoadedManifest, state: State, now: number): StatusView {
   const services = Object.entries(loaded.manifest.services).map(([name, spec]): ServiceStatusView => {
@@ -84,7 +90,8 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
   });
   const last = state.lastScan;
   return {
-    ...(last ? { lastScan: { startedAt: iso(last.startedAt), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: now - last.startedAt } } : {}),
+    ...(last ? { lastScan: { startedAt: iso(last.startedAt), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: now - last.startedAt, stale: now - last.startedAt > STALE_INTERVALS * loaded.manifest.interval } } : {}),
+    intervalMs: loaded.manifest.interval,
     services,
     channels,
     alertsDropped: state.alerts.dropped,

@@ -19,6 +19,8 @@ export type DeliverOptions = {
   deadline: number;
   /** Attempts per message within one scan. @default 3 */
   attemptsPerScan?: number;
+  /** How often heal scan runs: the Alertmanager channel keeps a firing alert alive for three of these. */
+  intervalMs?: number;
 };
 
 const BACKOFF_BASE_MS = 250;
@@ -67,7 +69,7 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
 
   function sendOnce(spec: ChannelSpec, message: Parameters<typeof sendToChannel>[1], left: number): Promise<SendOutcome> {
     const timeoutMs = Math.max(1, Math.min('timeout' in spec ? spec.timeout : left, left));
-    return sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+    return sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}) });
   }
 
   function log(channel: string, id: string, outcome: SendOutcome, attempt: number): void {

@@ -13,6 +13,9 @@
  *   after a restart, leaves its keys as they are: one outage, one alert about its cause.
  * - Silences: a silenced service's keys still count, but make no notice.
  * - Grouping: every notice for a channel in one scan goes out as one message.
+ * - Refresh: channels that forget an alert unless told again (Alertmanager resolves an alert
+ *   whose endsAt passes) get every still-firing notice again each scan, with its same id; this
+ *   is upkeep, not a new notice, and starts no cooldown.
  */
 import type { AlertLevel } from '../manifest/schema.js';
 import type { DecisionRule } from '../heal/policy.js';
@@ -43,6 +46,8 @@ export type AlertPlanInput = {
   known: readonly string[];
   now: number;
   host: string;
+  /** Channels that need a firing alert re-sent every scan (type alertmanager). */
+  refreshChannels?: readonly string[];
 };
 
 /** A notice and the channels it goes to. */
@@ -59,6 +64,8 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   );
   const silences = Object.fromEntries(Object.entries(previous.silences).filter(([, s]) => s.until > now));
   const routed: RoutedNotice[] = [];
+  const refreshed: RoutedNotice[] = [];
+  const refreshChannels = new Set(input.refreshChannels ?? []);
 
   for (const svc of input.services) {
     const silenced = isSilenced(silences[svc.service], now);
@@ -89,6 +96,9 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
         const count = (state.notified?.count ?? 0) + 1;
         routed.push({ notice: failingNotice(svc, kind, key, state, count, now, host), channels });
         state.notified = { at: now, channels, count };
+      } else if (state.notified && !silenced) {
+        const upkeep = state.notified.channels.filter((c) => refreshChannels.has(c));
+        if (upkeep.length) refreshed.push({ notice: failingNotice(svc, kind, key, state, state.notified.count, now, host), channels: upkeep });
       }
       keys[key] = state;
     }
@@ -105,7 +115,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
     }
   }
 
-  const messages = groupByChannel(routed, now);
+  const messages = groupByChannel([...routed, ...refreshed], now);
   return { next: { ...previous, keys, silences }, messages, routed };
 }
 

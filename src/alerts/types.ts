@@ -60,6 +60,11 @@ export type ChannelContext = {
   signal: AbortSignal;
   /** This send's budget, already cut to the scan's deadline. */
   timeoutMs: number;
+  /**
+   * How often the schedule runs `heal scan` (the manifest's `interval`), for channels whose
+   * receiver expires what it is not told again (Alertmanager's `endsAt`). @default 5 minutes
+   */
+  intervalMs?: number;
 };
 
 /** The plug-in contract of a channel type: one file under src/alerts/channels/ each. */

@@ -35,7 +35,7 @@ export async function alertTestCommand(options: { config?: string; channel?: str
           since: now, at: now, host: hostname(),
         }],
       };
-      const outcome = await sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+      const outcome = await sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, intervalMs: loaded.manifest.interval });
       return { channel, outcome };
     }),
   );

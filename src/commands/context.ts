@@ -10,7 +10,7 @@ export async function openContext(options: { config?: string; stateDir?: string 
   const env = process.env;
   const loaded = await loadManifest(manifestPath(options.config, env), env);
   const logFile = loaded.manifest.log_file ? resolve(loaded.baseDir, loaded.manifest.log_file) : undefined;
-  const logger = createLogger({ file: logFile, secrets: loaded.secrets, level: env['HEAL_LOG_LEVEL'] });
+  const logger = createLogger({ file: logFile, secrets: loaded.secrets, level: env['HEAL_LOG_LEVEL'], rotate: { maxBytes: loaded.manifest.log_rotate.max_bytes, keep: loaded.manifest.log_rotate.keep } });
   return { loaded, logger, stateDir: stateDirFor(options.stateDir, env, loaded) };
 }
 

@@ -1,5 +1,5 @@
 import { createDeps } from '../deps.js';
-import { formatScanReport } from '../report/human.js';
+import { formatScanReport } from '../scan/human.js';
 import { scan, scanExitCode } from '../scan.js';
 import { openContext, print } from './context.js';
 

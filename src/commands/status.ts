@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.js';
-import { statusView, type StatusView } from '../status.js';
+import { STALE_INTERVALS, statusView, type StatusView } from '../status.js';
 import { loadState } from '../state/store.js';
 import { openContext, print } from './context.js';
 
@@ -13,7 +13,8 @@ export async function statusCommand(options: { config?: string; stateDir?: strin
 
 function formatStatus(view: StatusView): string {
   const head = view.lastScan
-    ? `last scan ${formatDuration(view.lastScan.agoMs)} ago, took ${formatDuration(view.lastScan.durationMs)}, exit ${view.lastScan.exitCode}`
+    ? `last scan ${formatDuration(view.lastScan.agoMs)} ago, took ${formatDuration(view.lastScan.durationMs)}, exit ${view.lastScan.exitCode}` +
+      (view.lastScan.stale ? `\nWARNING: no scan for over ${STALE_INTERVALS} intervals (${formatDuration(STALE_INTERVALS * view.intervalMs)}): is the schedule running? (heal install …)` : '')
     : 'no scan has run yet';
   const width = Math.max(4, ...view.services.map((s) => s.name.length));
   const rows = view.services.map((s) => {

@@ -28,7 +28,7 @@ export type LoadedManifest = {
 
 /** Where the manifest is: --config, else $HEAL_CONFIG, else ./services.yaml. */
 export function manifestPath(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  return resolve(option ?? env['HEAL_CONFIG'] ?? 'services.yaml');
+  return resolve(option || env['HEAL_CONFIG'] || 'services.yaml');
 }
 
 export async function loadManifest(

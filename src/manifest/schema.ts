@@ -265,9 +265,20 @@ const webhookChannel = z.strictObject({
   timeout: duration.default(5_000),
 });
 
-export const channelSpec = z.discriminatedUnion('type', [discordChannel, emailChannel, logChannel, webhookChannel], {
+/** Posts alerts to a Prometheus Alertmanager (`/api/v2/alerts`), for fleets. */
+const alertmanagerChannel = z.strictObject({
+  type: z.literal('alertmanager'),
+  /** The Alertmanager's base URL, e.g. http://alertmanager:9093 */
+  url: z.url({ protocol: /^https?$/, error: 'Invalid URL' }),
+  /** Extra labels on every alert (e.g. env: prod). */
+  labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are [a-zA-Z_][a-zA-Z0-9_]*'), z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout: duration.default(5_000),
+});
+
+export const channelSpec = z.discriminatedUnion('type', [discordChannel, emailChannel, logChannel, webhookChannel, alertmanagerChannel], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: discord, email, log, webhook' : undefined,
+    issue.code === 'invalid_union' ? 'type must be one of: discord, email, log, webhook, alertmanager' : undefined,
 });
 
 export const alertsSchema = z.strictObject({
@@ -289,6 +300,18 @@ export const manifestSchema = z.strictObject({
   state_dir: z.string().min(1).optional(),
   /** Where logs go (pino JSON lines), relative to this file. @default stderr */
   log_file: z.string().min(1).optional(),
+  /** Rotation of log_file: past max_bytes it is renamed to .1 (… up to .keep). @default 10 MiB, keep 3 */
+  log_rotate: z
+    .strictObject({ max_bytes: z.number().int().min(1024).default(10 * 1024 * 1024), keep: z.number().int().min(1).max(100).default(3) })
+    .prefault({}),
+  /** How often the schedule runs heal scan: status warns when the last scan is older than three of these. @default 5m */
+  interval: duration.default(300_000),
+  /** Prometheus text file written after every scan, for node_exporter's textfile collector. */
+  metrics_file: z.string().min(1).optional(),
+  /** Pinged at the start and end of every scan (healthchecks.io style): <url>/start, <url>, <url>/fail. */
+  heartbeat: z
+    .strictObject({ url: z.url({ protocol: /^https?$/, error: 'Invalid URL' }), timeout: duration.default(10_000) })
+    .optional(),
   /** The whole scan's deadline; no check, restart or send runs past it. @default 60s */
   scan_timeout: duration.default(60_000),
   /** How many checks run at once. @default 64 */
@@ -312,5 +335,6 @@ export type CommandRestartSpec = z.output<typeof commandRestart>;
 export type LaunchdRestartSpec = z.output<typeof launchdRestart>;
 export type SystemdRestartSpec = z.output<typeof systemdRestart>;
 export type ChannelSpec = z.output<typeof channelSpec>;
+export type AlertmanagerChannelSpec = z.output<typeof alertmanagerChannel>;
 export type AlertLevel = z.output<typeof alertLevelName>;
 export type BreakerSettings = z.output<typeof breakerSettings>;

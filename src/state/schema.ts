@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { alertsStateSchema, emptyAlertsState } from '../alerts/state.js';
 import { CLOSED, type BreakerState } from '../breaker.js';
+import { emptyMetricsCounters, metricsCountersSchema } from '../metrics/counters.js';
 
 export const STATE_VERSION = 1;
 
@@ -61,6 +62,8 @@ export const stateSchema = z.object({
     .optional(),
   services: z.record(z.string(), serviceStateSchema),
   alerts: alertsStateSchema.default(emptyAlertsState),
+  /** Counters that only go up, for the metrics file (never pruned, never reset). */
+  metrics: metricsCountersSchema.default(emptyMetricsCounters),
 });
 
 export type State = z.output<typeof stateSchema>;
@@ -69,5 +72,5 @@ export type HealRecord = z.output<typeof healRecord>;
 export type CheckRecord = z.output<typeof checkRecord>;
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, services: {}, alerts: emptyAlertsState() };
+  return { version: STATE_VERSION, services: {}, alerts: emptyAlertsState(), metrics: emptyMetricsCounters() };
 }

@@ -4,20 +4,15 @@
  * state is used. Saving is atomic: temp file in the same directory, fsync, rename, fsync the
  * directory, so a scan killed mid-save leaves either the old file or the new one, never half.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HealError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
 import { emptyState, STATE_VERSION, stateSchema, type State } from './schema.js';
 
 /** The state file's name inside the state directory. */
 export const STATE_FILE_NAME = 'state.json';
-
-/** A temp file older than this whose writer cannot be shown alive is a leftover and is removed. */
-const LEFTOVER_TEMP_AGE_MS = 60_000;
-
-const TEMP_PATTERN = /^state\.json\.tmp-(\d+)-[0-9a-f]+$/;
 
 /** The path of the state file in `dir`. */
 export function stateFile(dir: string): string {
@@ -87,25 +82,13 @@ export async function saveState(dir: string, state: State): Promise<void> {
   }
   const text = `${JSON.stringify(checked.data, null, 2)}\n`;
   await ensureStateDir(dir);
-  await removeLeftoverTemps(dir);
 
   const file = stateFile(dir);
-  const temp = join(dir, `${STATE_FILE_NAME}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600); // the umask may have taken more than we asked for; never less
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeFileAtomic(file, text, 0o600);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw new HealError('state', `cannot write the state file ${file}: ${describe(error)}`, { cause: error });
   }
-  await syncDirectory(dir);
 }
 
 /**
@@ -156,55 +139,6 @@ async function moveAside(file: string, now: number): Promise<string> {
     if (await exists(target)) continue;
     await rename(file, target);
     return target;
-  }
-}
-
-/** Removes temp files left by writers that were killed mid-save (dead pid, or simply old). */
-async function removeLeftoverTemps(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  const now = Date.now();
-  await Promise.all(
-    names.map(async (name) => {
-      const match = TEMP_PATTERN.exec(name);
-      if (!match) return;
-      const pid = Number(match[1]);
-      const path = join(dir, name);
-      try {
-        const info = await stat(path);
-        if (pid !== process.pid && (!isAlive(pid) || now - info.mtimeMs > LEFTOVER_TEMP_AGE_MS)) await unlink(path);
-      } catch {
-        // gone already, or not ours to remove: harmless either way
-      }
-    }),
-  );
-}
-
-/** fsyncs a directory so a rename in it is durable; platforms that cannot do this are skipped. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'ENOTSUP') return;
-    throw new HealError('state', `cannot sync the state directory ${dir}: ${describe(error)}`, { cause: error });
-  } finally {
-    await handle?.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) !== 'ESRCH';
   }
 }
 

@@ -170,3 +170,32 @@ it('uses the documented default levels', () => {
     info: { threshold: 10, cooldownMs: 86_400_000, channels: ['log'] },
   });
 });
+
+describe('refresh for channels that forget', () => {
+  const cfg: AlertConfig = {
+    ...config,
+    levels: { ...config.levels, critical: { threshold: 1, cooldownMs: 60 * MIN, channels: ['am', 'log'] } },
+    channels: { ...config.channels, am: { type: 'alertmanager', url: 'http://127.0.0.1:9093', timeout: 5_000 } },
+  };
+  const playAm = (scans: Scan[]) => {
+    let state = emptyAlertsState();
+    return scans.map((services, i) => {
+      const plan = planAlerts(state, { config: cfg, services, known: ['api'], now: T0 + i * SCAN, host: 'box', refreshChannels: ['am'] });
+      state = plan.next;
+      return { routed: plan.routed.map((r) => r.notice.kind), sent: plan.messages.flatMap((m) => m.notices.map((n) => `${n.id}@${m.channel}`)) };
+    });
+  };
+
+  it('re-sends a firing alert to Alertmanager every scan, with the same id, without counting it as a notice', () => {
+    const [first, second, third] = playAm([[down()], [down()], [down()]]);
+    expect(first!.sent).toEqual([`api/down@${T0}#1@am`, `api/down@${T0}#1@log`]);
+    expect(second).toEqual({ routed: [], sent: [`api/down@${T0}#1@am`] });
+    expect(third).toEqual({ routed: [], sent: [`api/down@${T0}#1@am`] });
+  });
+
+  it('stops re-sending once the alert resolves', () => {
+    const results = playAm([[down()], [up()], [up()]]);
+    expect(results[1]!.sent).toEqual([`api/down@${T0}/resolved@am`, `api/down@${T0}/resolved@log`]);
+    expect(results[2]!.sent).toEqual([]);
+  });
+});

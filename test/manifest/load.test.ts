@@ -101,7 +101,7 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['no services', 'version: 1\n', ['services: required (line 1)']],
     ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
     ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
-    ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook (line 4)']],
+    ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager (line 4)']],
   ])('%s', (_what, text, expected) => {
     expect(problemsOf(text)).toEqual(expected);
   });

@@ -10,6 +10,7 @@ import { formatDuration } from '../../duration.js';
 import { cut, oneLine } from '../format.js';
 import { redactor } from '../../redact.js';
 import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
+import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';
 import { emailChannel, emailSecrets } from './email.js';
 import { logChannel } from './log.js';
@@ -20,6 +21,7 @@ export type ChannelRegistry = { readonly [T in ChannelSpec['type']]: Channel<Ext
 
 /** Every channel type, by its manifest `type`. */
 export const channelTypes: ChannelRegistry = {
+  alertmanager: alertmanagerChannel,
   discord: discordChannel,
   email: emailChannel,
   log: logChannel,
@@ -43,6 +45,8 @@ export function channelSecrets(spec: ChannelSpec): string[] {
       return emailSecrets(spec);
     case 'webhook':
       return webhookSecrets(spec);
+    case 'alertmanager':
+      return alertmanagerSecrets(spec);
     default:
       return [];
   }

@@ -6,13 +6,13 @@
  * and a short reason, never from the URL, so its userinfo and query string (often the token)
  * stay out of logs.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { describeSocketError, timedOutAfter } from '../../checks/port.js';
+import type * as http from 'node:http';
+import { timedOutAfter } from '../../checks/port.js';
+import { sendRequest } from '../../http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { cut, isoTime, oneLine, subject } from '../format.js';
 import { redactor } from '../../redact.js';
-import type { Channel, Message, SendOutcome } from '../types.js';
+import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
 
 export type WebhookChannelSpec = Extract<ChannelSpec, { type: 'webhook' }>;
 
@@ -63,8 +63,8 @@ export function webhookSecrets(spec: Pick<WebhookChannelSpec, 'url' | 'headers'>
 }
 
 /** A short reason from an error body: a JSON `message` / `error`, or the first line of text. */
-function reasonFrom(body: Buffer, contentType: string | undefined): string | undefined {
-  const text = body.toString('utf8').trim();
+function reasonFrom(body: string, contentType: string | undefined): string | undefined {
+  const text = body.trim();
   if (!text) return undefined;
   if (contentType?.includes('json') || text.startsWith('{')) {
     try {
@@ -96,86 +96,83 @@ export function outcomeForStatus(status: number, retryAfterMs: number | undefine
   return { ok: false, retryable: false, error: `status ${status}${said}` };
 }
 
+/** A channel's reading of a non-2xx answer: its Retry-After (ms), and a reason from its body if any. */
+export type StatusOutcome = (status: number, retryAfterMs: number | undefined, reason?: string) => SendOutcome;
+
+/** What a channel POSTs, and how it reads the answer. */
+export type JsonPost = {
+  url: URL;
+  /** The JSON text. */
+  json: string;
+  /** The channel's own headers (user-agent, …); content-type is JSON. */
+  headers: http.OutgoingHttpHeaders;
+  /** The manifest's `headers`, which go over the channel's own. */
+  manifestHeaders: Readonly<Record<string, string>> | undefined;
+  timeoutMs: number;
+  ctx: ChannelContext;
+  /** Strings that must never appear in an error. */
+  secrets: readonly string[];
+  /** What a 2xx says ("status 204"). */
+  delivered: (status: number) => string;
+  /** What any other status means. */
+  outcome: StatusOutcome;
+  /** A short reason from an error body and its content type. */
+  reasonFrom: (body: string, contentType: string | undefined) => string | undefined;
+};
+
+/**
+ * POSTs a channel's JSON (no redirects, no keep-alive) within `timeoutMs` or until the context's
+ * signal aborts (both read "timed out after …"). A 2xx is delivered; any other status is read by
+ * `outcome`, with a reason from the first 4 kB of the body when the body ended in time; a network
+ * failure is retryable. Every error is redacted of `secrets`.
+ */
+export async function postJson(post: JsonPost): Promise<SendOutcome> {
+  const headers: http.OutgoingHttpHeaders = { ...post.headers, 'content-type': 'application/json' };
+  for (const [name, value] of Object.entries(post.manifestHeaders ?? {})) headers[name.toLowerCase()] = value;
+  const answer = await sendRequest(post.url, {
+    method: 'POST',
+    headers,
+    body: post.json,
+    timeoutMs: post.timeoutMs,
+    signal: post.ctx.signal,
+    maxBodyBytes: (status) => (status >= 200 && status < 300 ? 0 : MAX_ERROR_BODY),
+  });
+  let outcome: SendOutcome;
+  if (!answer.ok) {
+    outcome = { ok: false, retryable: true, error: answer.aborted ? timedOutAfter(post.timeoutMs) : answer.error };
+  } else if (answer.status >= 200 && answer.status < 300) {
+    outcome = { ok: true, detail: post.delivered(answer.status) };
+  } else {
+    const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], post.ctx.deps.now());
+    // A body that did not end in time gives no reason: the status says enough.
+    const reason = answer.bodyError === undefined ? post.reasonFrom(answer.body, answer.headers['content-type']) : undefined;
+    outcome = post.outcome(answer.status, retryAfterMs, reason);
+  }
+  return outcome.ok ? outcome : { ...outcome, error: redactor(post.secrets)(outcome.error) };
+}
+
 /** The `webhook` channel type. */
 export const webhookChannel: Channel<WebhookChannelSpec> = {
   type: 'webhook',
 
   send(spec, message, ctx) {
-    const timeoutMs = Math.max(1, Math.min(spec.timeout, ctx.timeoutMs));
-    const secrets = webhookSecrets(spec);
-    return new Promise<SendOutcome>((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let request: http.ClientRequest | undefined;
-      let response: http.IncomingMessage | undefined;
-      /** Set once a non-2xx status arrived: what to say if the body never ends. */
-      let statusOutcome: SendOutcome | undefined;
-
-      const finish = (outcome: SendOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onTimeout);
-        response?.destroy();
-        request?.destroy();
-        resolve(outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) });
-      };
-      const fail = (error: string): void => finish({ ok: false, retryable: true, error });
-      function onTimeout(): void {
-        finish(statusOutcome ?? { ok: false, retryable: true, error: timedOutAfter(timeoutMs) });
-      }
-
-      if (ctx.signal.aborted) return onTimeout();
-      ctx.signal.addEventListener('abort', onTimeout, { once: true });
-      timer = setTimeout(onTimeout, timeoutMs);
-
-      let url: URL;
-      try {
-        url = new URL(spec.url);
-      } catch {
-        return finish({ ok: false, retryable: false, error: 'invalid URL' });
-      }
-      const body = JSON.stringify(webhookPayload(message));
-      const headers: http.OutgoingHttpHeaders = {
-        'user-agent': USER_AGENT,
-        'content-type': 'application/json',
-        'idempotency-key': message.id,
-      };
-      for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
-      headers['content-length'] = Buffer.byteLength(body);
-      headers.connection = 'close';
-
-      const client = url.protocol === 'https:' ? https : http;
-      try {
-        request = client.request(url, { method: 'POST', headers, agent: false });
-      } catch (error) {
-        return fail(describeSocketError(error));
-      }
-      // Kept after settling too, so a late error on a destroyed request is never unhandled.
-      request.on('error', (error) => fail(describeSocketError(error)));
-      request.once('response', (res) => {
-        response = res;
-        res.on('error', () => undefined);
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return finish({ ok: true, detail: `status ${status}` });
-        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.deps.now());
-        statusOutcome = outcomeForStatus(status, retryAfterMs);
-        // Read a little of the body for its reason; a body that never ends costs nothing more.
-        const chunks: Buffer[] = [];
-        let received = 0;
-        const done = (): void => {
-          const reason = reasonFrom(Buffer.concat(chunks), res.headers['content-type']);
-          finish(outcomeForStatus(status, retryAfterMs, reason));
-        };
-        res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          received += chunk.length;
-          if (received >= MAX_ERROR_BODY) done();
-        });
-        res.once('end', done);
-        res.once('close', () => finish(statusOutcome as SendOutcome));
-      });
-      request.end(body);
+    let url: URL;
+    try {
+      url = new URL(spec.url);
+    } catch {
+      return Promise.resolve({ ok: false, retryable: false, error: 'invalid URL' });
+    }
+    return postJson({
+      url,
+      json: JSON.stringify(webhookPayload(message)),
+      headers: { 'user-agent': USER_AGENT, 'idempotency-key': message.id },
+      manifestHeaders: spec.headers,
+      timeoutMs: Math.max(1, Math.min(spec.timeout, ctx.timeoutMs)),
+      ctx,
+      secrets: webhookSecrets(spec),
+      delivered: (status) => `status ${status}`,
+      outcome: outcomeForStatus,
+      reasonFrom,
     });
   },
 };

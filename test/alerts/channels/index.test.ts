@@ -17,7 +17,7 @@ const specs = {
 
 describe('channel registry', () => {
   it('has a channel for every manifest channel type', () => {
-    expect(Object.keys(channelTypes).sort()).toEqual(['discord', 'email', 'log', 'webhook']);
+    expect(Object.keys(channelTypes).sort()).toEqual(['alertmanager', 'discord', 'email', 'log', 'webhook']);
     for (const [type, channel] of Object.entries(channelTypes)) expect(channel.type).toBe(type);
     expect(channelFor(specs.log)).toBe(channelTypes.log);
   });

@@ -1,0 +1,83 @@
+/**
+ * Where the pieces a schedule names live: the package's own files (the CLI, the plist template),
+ * the node binary, the home folder, and the PATH a scheduled scan runs with.
+ *
+ * Paths into the package are resolved relative to this module, which sits two levels below the
+ * package root both as src/install/paths.ts (tests) and as dist/install/paths.js (installed).
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HealError } from '../errors.js';
+
+/** The built CLI (`<package>/dist/cli.js`) that a schedule runs, as an absolute path. */
+export function cliPath(): string {
+  return fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+}
+
+/** The launchd plist template shipped in the package (`<package>/launchd/heal.plist.template`). */
+export function plistTemplateUrl(): URL {
+  return new URL('../../launchd/heal.plist.template', import.meta.url);
+}
+
+/** The home folder: $HOME when set (so tests can point it elsewhere), else the account's. */
+export function homeDir(env: Readonly<Record<string, string | undefined>>): string {
+  const home = env['HOME'];
+  return home && isAbsolute(home) ? home : homedir();
+}
+
+/** The folders a scheduled scan's PATH holds after the node binary's own. */
+export const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'] as const;
+
+/**
+ * The PATH a scheduled scan runs with: the node binary's folder first (so restart commands that
+ * run `node` or `#!/usr/bin/env node` scripts find the same node), then the usual system folders.
+ * launchd starts jobs with PATH=/usr/bin:/bin:/usr/sbin:/sbin and cron with /usr/bin:/bin.
+ */
+export function schedulePath(nodePath: string): string {
+  return [...new Set([dirname(nodePath), ...SYSTEM_PATH])].join(':');
+}
+
+/**
+ * The node binary a schedule should name. `process.execPath` is the resolved binary, which for
+ * Homebrew is a versioned Cellar path that `brew upgrade` deletes; when a `node` on PATH is the
+ * same file (e.g. /opt/homebrew/bin/node → ../Cellar/node/22.1.0/bin/node), that stable name is
+ * used instead. Falls back to `execPath`.
+ */
+export function stableNodePath(execPath: string, pathVariable: string | undefined): string {
+  const target = realpathOrUndefined(execPath);
+  if (target === undefined) return execPath;
+  for (const dir of (pathVariable ?? '').split(delimiter)) {
+    if (!isAbsolute(dir)) continue;
+    const candidate = join(dir, 'node');
+    if (realpathOrUndefined(candidate) === target && isFile(candidate)) return candidate;
+  }
+  return execPath;
+}
+
+function realpathOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Control characters (newlines included) cannot be written into a crontab line, a unit file or XML 1.0. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Throws a usage error when a path or value holds a control character. */
+export function assertPrintable(what: string, value: string): void {
+  if (CONTROL.test(value)) {
+    throw new HealError('usage', `${what} ${JSON.stringify(value)} holds a control character (a newline?), which a schedule cannot carry`);
+  }
+}

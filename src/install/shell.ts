@@ -1,0 +1,14 @@
+/** POSIX sh quoting, for the crontab line and the commands `heal install` prints. */
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One word for /bin/sh: unchanged when it holds only safe characters, else in single quotes. */
+export function shellQuote(word: string): string {
+  if (SAFE.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An argv as one sh command line. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}

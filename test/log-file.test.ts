@@ -1,0 +1,243 @@
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareLogFile, rotateLogFile, rotatedFile } from '../src/log-file.js';
+import { createLogger } from '../src/logger.js';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'heal-log-'));
+  file = join(dir, 'heal.log');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const MAX = 1_024;
+
+/** The files of the log folder, each with its content. */
+function files(): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+/** A file of `bytes` bytes that starts with `tag`, so where it went can be told. */
+function content(tag: string, bytes: number): string {
+  return tag.padEnd(bytes, '.');
+}
+
+const big = content('current', MAX + 1);
+const small = content('current', 100);
+
+describe('rotateLogFile', () => {
+  it.each([
+    { case: 'no file', keep: 3, before: {}, rotated: false, after: {} },
+    { case: 'a small file', keep: 3, before: { 'heal.log': small }, rotated: false, after: { 'heal.log': small } },
+    {
+      case: 'a file of exactly max_bytes',
+      keep: 3,
+      before: { 'heal.log': content('current', MAX) },
+      rotated: false,
+      after: { 'heal.log': content('current', MAX) },
+    },
+    { case: 'a big file, no old files', keep: 3, before: { 'heal.log': big }, rotated: true, after: { 'heal.log.1': big } },
+    {
+      case: 'a big file and .1',
+      keep: 3,
+      before: { 'heal.log': big, 'heal.log.1': 'one' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.2': 'one' },
+    },
+    {
+      case: 'a big file and .1, .2',
+      keep: 3,
+      before: { 'heal.log': big, 'heal.log.1': 'one', 'heal.log.2': 'two' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.2': 'one', 'heal.log.3': 'two' },
+    },
+    {
+      case: 'a big file and keep old files (the oldest falls off)',
+      keep: 3,
+      before: { 'heal.log': big, 'heal.log.1': 'one', 'heal.log.2': 'two', 'heal.log.3': 'three' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.2': 'one', 'heal.log.3': 'two' },
+    },
+    {
+      case: 'a big file and a gap (.2 missing): the oldest still falls off',
+      keep: 3,
+      before: { 'heal.log': big, 'heal.log.1': 'one', 'heal.log.3': 'three' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.2': 'one' },
+    },
+    { case: 'keep: 1, no old file', keep: 1, before: { 'heal.log': big }, rotated: true, after: { 'heal.log.1': big } },
+    {
+      case: 'keep: 1 replaces .1',
+      keep: 1,
+      before: { 'heal.log': big, 'heal.log.1': 'one' },
+      rotated: true,
+      after: { 'heal.log.1': big },
+    },
+    {
+      case: 'old files beyond keep (keep was lowered)',
+      keep: 2,
+      before: { 'heal.log': big, 'heal.log.1': 'one', 'heal.log.2': 'two', 'heal.log.3': 'three', 'heal.log.7': 'seven' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.2': 'one' },
+    },
+    {
+      case: 'files that only look alike',
+      keep: 1,
+      before: { 'heal.log': big, 'heal.log.old': 'x', 'heal.log.2.gz': 'y', 'other.log.5': 'z' },
+      rotated: true,
+      after: { 'heal.log.1': big, 'heal.log.old': 'x', 'heal.log.2.gz': 'y', 'other.log.5': 'z' },
+    },
+  ])('$case (keep $keep)', ({ keep, before, rotated, after }) => {
+    for (const [name, text] of Object.entries(before)) writeFileSync(join(dir, name), text, { mode: 0o600 });
+    expect(rotateLogFile(file, { maxBytes: MAX, keep })).toEqual({ rotated });
+    expect(files()).toEqual(after);
+  });
+
+  it('leaves the rotated file 0600 even when the log was not', () => {
+    writeFileSync(file, big, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    rotateLogFile(file, { maxBytes: MAX, keep: 2 });
+    expect(mode(rotatedFile(file, 1))).toBe(0o600);
+  });
+
+  it('reports a rotation it could not make instead of throwing', () => {
+    writeFileSync(file, big);
+    // heal.log.1 is a folder with something in it: the rename onto it fails.
+    mkdirSync(rotatedFile(file, 1));
+    writeFileSync(join(rotatedFile(file, 1), 'x'), 'x');
+    const result = rotateLogFile(file, { maxBytes: MAX, keep: 1 });
+    expect(result.rotated).toBe(false);
+    expect(result.error).toMatch(/^E[A-Z]+: /);
+    expect(readFileSync(file, 'utf8')).toBe(big);
+  });
+});
+
+describe('prepareLogFile', () => {
+  it('makes the folder 0700 and the file 0600', () => {
+    const nested = join(dir, 'logs', 'heal.log');
+    prepareLogFile(nested);
+    expect(mode(join(dir, 'logs'))).toBe(0o700);
+    expect(mode(nested)).toBe(0o600);
+    expect(readFileSync(nested, 'utf8')).toBe('');
+  });
+
+  it('starts a new 0600 file after rotating', () => {
+    writeFileSync(file, big, { mode: 0o600 });
+    expect(prepareLogFile(file, { maxBytes: MAX, keep: 3 })).toEqual({ rotated: true });
+    expect(mode(file)).toBe(0o600);
+    expect(statSync(file).size).toBe(0);
+    expect(readFileSync(rotatedFile(file, 1), 'utf8')).toBe(big);
+  });
+
+  it('never rotates without a rotation', () => {
+    writeFileSync(file, big);
+    expect(prepareLogFile(file)).toEqual({ rotated: false });
+    expect(readdirSync(dir)).toEqual(['heal.log']);
+  });
+});
+
+describe('createLogger with rotate', () => {
+  function lines(path: string): Record<string, unknown>[] {
+    return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it('rotates a big log before the scan writes to it, and writes 0600 files', () => {
+    writeFileSync(file, big, { mode: 0o600 });
+    createLogger({ file, rotate: { maxBytes: MAX, keep: 3 } }).info('scan started');
+    expect(lines(file).map((l) => l['msg'])).toEqual(['scan started']);
+    expect(readFileSync(rotatedFile(file, 1), 'utf8')).toBe(big);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(rotatedFile(file, 1))).toBe(0o600);
+  });
+
+  it('appends to a small log', () => {
+    createLogger({ file, rotate: { maxBytes: MAX, keep: 3 } }).info('first');
+    createLogger({ file, rotate: { maxBytes: MAX, keep: 3 } }).info('second');
+    expect(lines(file).map((l) => l['msg'])).toEqual(['first', 'second']);
+    expect(existsSync(rotatedFile(file, 1))).toBe(false);
+  });
+
+  it('says so in the log when rotation failed, and goes on appending', () => {
+    writeFileSync(file, `${JSON.stringify({ msg: 'old' })}\n`.padEnd(MAX + 10, ' '));
+    mkdirSync(rotatedFile(file, 1));
+    writeFileSync(join(rotatedFile(file, 1), 'x'), 'x');
+    createLogger({ file, rotate: { maxBytes: MAX, keep: 1 } }).info('scan started');
+    const written = lines(file);
+    expect(written.map((l) => l['msg'])).toEqual(['old', 'log rotation failed: appending to the old file', 'scan started']);
+    expect(written[1]).toMatchObject({ level: 40, file });
+  });
+});
+
+describe('a year of scans', () => {
+  /** A deterministic sequence of numbers in [0, 1). */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  it.each([
+    { keep: 3, maxBytes: 4_096 },
+    { keep: 1, maxBytes: 2_048 },
+  ])('every five minutes for a year never leaves more than keep + 1 files (keep $keep, max_bytes $maxBytes)', ({ keep, maxBytes }) => {
+    const scans = 365 * 24 * 12; // 105,120
+    const next = random(keep);
+    // What one scan may write: one to three lines of 60 to 300 bytes.
+    const maxScanBytes = 3 * 300;
+    const started = performance.now();
+    let rotations = 0;
+    let peakFiles = 0;
+    let peakBytes = 0;
+
+    const check = (): void => {
+      const names = readdirSync(dir);
+      const sizes = names.map((name) => statSync(join(dir, name)).size);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      peakFiles = Math.max(peakFiles, names.length);
+      peakBytes = Math.max(peakBytes, total);
+      // A file is rotated once past max_bytes, so each holds at most max_bytes plus one scan.
+      const fileCap = maxBytes + maxScanBytes;
+      if (names.length > keep + 1 || sizes.some((size) => size > fileCap) || total > (keep + 1) * fileCap) {
+        expect.fail(`${names.length} files, sizes ${sizes.join(', ')} (each at most ${fileCap}, at most ${keep + 1} files)`);
+      }
+    };
+
+    let size = 0; // of heal.log, as this loop wrote it
+    for (let scan = 0; scan < scans; scan += 1) {
+      // The peak is right before a rotation: every old file there and the current one full.
+      if (size > maxBytes) check();
+      const result = rotateLogFile(file, { maxBytes, keep });
+      if (result.error !== undefined || result.rotated !== size > maxBytes) {
+        expect.fail(`scan ${scan}: ${JSON.stringify(result)} with heal.log at ${size} bytes`);
+      }
+      if (result.rotated) {
+        rotations += 1;
+        size = 0;
+      }
+      const count = 1 + Math.floor(next() * 3);
+      let text = '';
+      for (let i = 0; i < count; i += 1) text += `${scan} ${'x'.repeat(60 + Math.floor(next() * 240) - 1 - String(scan).length - 1)}\n`;
+      appendFileSync(file, text, { mode: 0o600 });
+      size += text.length;
+    }
+    check();
+
+    expect(rotations).toBeGreaterThan(1_000);
+    expect(peakFiles).toBe(keep + 1);
+    expect(peakBytes).toBeGreaterThan(keep * maxBytes);
+    // The newest lines are in heal.log, the ones before in heal.log.1, and so on.
+    const last = readFileSync(file, 'utf8').trim().split('\n').at(-1);
+    expect(last?.startsWith(`${scans - 1} `)).toBe(true);
+    for (const name of readdirSync(dir)) expect(mode(join(dir, name))).toBe(0o600);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+});
