@@ -2,23 +2,36 @@
  * Where the pieces a schedule names live: the package's own files (the CLI, the plist template),
  * the node binary, the home folder, and the PATH a scheduled scan runs with.
  *
- * Paths into the package are resolved relative to this module, which sits two levels below the
- * package root both as src/install/paths.ts (tests) and as dist/install/paths.js (installed).
+ * Paths into the package are found from this module's own location by walking up to the
+ * package root (the folder whose package.json is heal's), so they hold from src/ (tests), from
+ * dist/ and from whichever bundle chunk this code lands in.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HealError } from '../errors.js';
+
+/** heal's package root: the nearest folder above this module whose package.json is named "heal". */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'heal') return dir;
+    } catch {
+      // no package.json here, or not JSON: keep walking up
+    }
+    if (dirname(dir) === dir) throw new HealError('internal', `cannot find heal's package.json above ${from}`);
+  }
+}
 
 /** The built CLI (`<package>/dist/cli.js`) that a schedule runs, as an absolute path. */
 export function cliPath(): string {
-  return fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+  return join(packageRoot(), 'dist', 'cli.js');
 }
 
 /** The launchd plist template shipped in the package (`<package>/launchd/heal.plist.template`). */
 export function plistTemplateUrl(): URL {
-  return new URL('../../launchd/heal.plist.template', import.meta.url);
+  return pathToFileURL(join(packageRoot(), 'launchd', 'heal.plist.template'));
 }
 
 /** The home folder: $HOME when set (so tests can point it elsewhere), else the account's. */

@@ -2,10 +2,10 @@
 import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scheduleInterval } from '../../src/install/interval.js';
-import { cliPath, homeDir, schedulePath, stableNodePath } from '../../src/install/paths.js';
+import { cliPath, homeDir, packageRoot, plistTemplateUrl, schedulePath, stableNodePath } from '../../src/install/paths.js';
 import { shellQuote } from '../../src/install/shell.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -42,11 +42,11 @@ describe('the paths a schedule names', () => {
     dir = '';
   });
 
-  it('runs the built CLI, dist/cli.js, found from this module whether it is src/ or dist/ (npm run build first)', async () => {
+  it('finds the package root from src/ and from a bundle chunk in dist/chunks/, so a schedule runs dist/cli.js', () => {
     expect(cliPath()).toBe(join(ROOT, 'dist', 'cli.js'));
-    const built = (await import(pathToFileURL(join(ROOT, 'dist', 'install', 'paths.js')).href)) as { cliPath(): string; plistTemplateUrl(): URL };
-    expect(built.cliPath()).toBe(join(ROOT, 'dist', 'cli.js'));
-    expect(fileURLToPath(built.plistTemplateUrl())).toBe(join(ROOT, 'launchd', 'heal.plist.template'));
+    expect(packageRoot(join(ROOT, 'dist', 'chunks'))).toBe(ROOT);
+    expect(packageRoot(join(ROOT, 'src', 'install'))).toBe(ROOT);
+    expect(fileURLToPath(plistTemplateUrl())).toBe(join(ROOT, 'launchd', 'heal.plist.template'));
   });
 
   it('puts the node binary\'s folder first on PATH, then the usual system folders, without repeats', () => {
