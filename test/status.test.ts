@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED } from '../src/breaker.js';
-import { parseManifest, type LoadedManifest } from '../src/manifest/load.js';
+import type { LoadedManifest } from '../src/manifest/load.js';
+import { parseManifest } from '../src/manifest/parse.js';
 import { emptyState, type State } from '../src/state/schema.js';
 import { statusView } from '../src/status.js';
 

@@ -3,7 +3,7 @@ import { print } from './context.js';
 
 /** `heal validate`: parse and check the manifest, touch nothing; exit 0 valid, 2 invalid. */
 export async function validateCommand(options: { config?: string }): Promise<number> {
-  const { manifest, path } = await loadManifest(manifestPath(options.config, process.env), process.env);
+  const { manifest, path } = await loadManifest(manifestPath(options.config, process.env), process.env, { cache: false });
   const services = Object.values(manifest.services);
   const enabled = services.filter((s) => s.enabled).length;
   const checks = services.reduce((n, s) => n + s.checks.length, 0);

@@ -1,17 +1,12 @@
 /**
- * Reads a manifest: YAML → `${VAR}` interpolation → zod validation (strict) → graph checks.
- * Every problem becomes one line naming its path and source line; any problem throws a
- * ConfigError holding all of them, so the user fixes the file in one pass.
+ * Finds and reads the manifest: from the cache when it has not changed since it last passed,
+ * else parsed and validated by parse.ts (one located line per problem, all at once).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { dependencyProblems } from './graph.js';
-import { interpolate, type PathSegment } from './interpolate.js';
-import { lineOf, lineOfKey, pathAtOffset, problemLine } from './locate.js';
-import { manifestSchema, serviceName, type Manifest } from './schema.js';
+import { readCachedManifest, writeCachedManifest } from './cache.js';
+import type { Manifest } from './schema.js';
 
 /** The largest manifest read; anything bigger is surely not a hand-written services.yaml. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -31,9 +26,14 @@ export function manifestPath(option: string | undefined, env: Readonly<Record<st
   return resolve(option || env['HEAL_CONFIG'] || 'services.yaml');
 }
 
+/**
+ * Reads and validates the manifest at `path`. A manifest that has not changed since it last passed
+ * is read from the cache (manifest/cache.ts) unless `cache: false`.
+ */
 export async function loadManifest(
   path: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: { cache?: boolean } = {},
 ): Promise<LoadedManifest> {
   const absolute = resolve(path);
   let text: string;
@@ -47,110 +47,10 @@ export async function loadManifest(
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError([`${absolute}: cannot read the manifest (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`]);
   }
+  const cached = options.cache === false ? undefined : await readCachedManifest(absolute, text, env);
+  if (cached) return { ...cached, path: absolute, baseDir: dirname(absolute) };
+  const { parseManifest } = await import('./parse.js');
   const { manifest, secrets } = parseManifest(text, env);
+  if (options.cache !== false) await writeCachedManifest(absolute, text, env, manifest);
   return { manifest, path: absolute, baseDir: dirname(absolute), secrets };
-}
-
-/** Parses manifest text; throws ConfigError with every problem found. */
-export function parseManifest(
-  text: string,
-  env: Readonly<Record<string, string | undefined>>,
-): { manifest: Manifest; secrets: string[] } {
-  if (text.includes('\u0000')) throw new ConfigError(['manifest: the file holds binary data (a NUL byte), not YAML']);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-
-  const syntax = doc.errors.map((error) => {
-    const offset = error.pos[0];
-    const line = lines.linePos(offset).line;
-    if (error.code === 'DUPLICATE_KEY') {
-      const path = pathAtOffset(doc, offset);
-      const what = path.length === 2 && path[0] === 'services' ? 'service name' : 'key';
-      return problemLine(path, `duplicate ${what}`, line);
-    }
-    return problemLine([], `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`, line);
-  });
-  if (syntax.length) throw new ConfigError(dedupe(syntax));
-
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new ConfigError([problemLine([], `YAML ${(error as Error).message.split('\n')[0]}`, undefined)]);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([problemLine([], 'expected a mapping with `version: 1` and `services:`', lineOf(doc, lines, []))]);
-  }
-
-  const interpolated = interpolate(raw, env);
-  const problems = interpolated.problems.map((p) => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
-
-  const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => issueLines(issue, doc, lines)));
-  problems.push(...nameLines(interpolated.value, doc, lines));
-  if (parsed.success) problems.push(...dependencyLines(parsed.data, doc, lines), ...channelLines(parsed.data, doc, lines));
-  if (problems.length || !parsed.success) throw new ConfigError(dedupe(problems));
-  return { manifest: parsed.data, secrets: interpolated.secrets };
-}
-
-function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): string[] {
-  const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
-  }
-  return [problemLine(path, friendly(issue), lineOf(doc, lines, path))];
-}
-
-/** zod's messages, said the way a person reading a YAML file would say them. */
-function friendly(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    if (issue.input === undefined) return 'required';
-    return `expected ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${describeInput(issue.input)}`;
-  }
-  return issue.message.replace(/^Invalid input: /, '');
-}
-
-function describeInput(input: unknown): string {
-  if (input === null) return 'nothing (null)';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'string') return `"${input.length > 40 ? `${input.slice(0, 40)}…` : input}"`;
-  return String(input);
-}
-
-function nameLines(raw: unknown, doc: Document, lines: LineCounter): string[] {
-  const services = (raw as { services?: unknown }).services;
-  if (services === null || typeof services !== 'object' || Array.isArray(services)) return [];
-  return Object.keys(services).flatMap((name) => {
-    const check = serviceName.safeParse(name);
-    if (check.success) return [];
-    return [problemLine(['services', name], check.error.issues[0]?.message ?? 'invalid name', lineOfKey(doc, lines, ['services'], name))];
-  });
-}
-
-function dependencyLines(manifest: Manifest, doc: Document, lines: LineCounter): string[] {
-  const problems: string[] = [];
-  const graph = new Map(Object.entries(manifest.services).map(([name, spec]) => [name, spec.depends_on] as const));
-  for (const problem of dependencyProblems(graph)) {
-    const path: PathSegment[] = ['services', problem.service, 'depends_on'];
-    if (problem.index !== undefined) path.push(problem.index);
-    problems.push(problemLine(path, problem.message, lineOf(doc, lines, path)));
-  }
-  return problems;
-}
-
-/** Every channel a level names must be defined (`log` always is). */
-function channelLines(manifest: Manifest, doc: Document, lines: LineCounter): string[] {
-  const known = new Set(['log', ...Object.keys(manifest.alerts.channels)]);
-  return Object.entries(manifest.alerts.levels).flatMap(([level, config]) =>
-    (config?.channels ?? []).flatMap((channel, index) => {
-      if (known.has(channel)) return [];
-      const path: PathSegment[] = ['alerts', 'levels', level, 'channels', index];
-      return [problemLine(path, `no channel named "${channel}" (define it under alerts.channels)`, lineOf(doc, lines, path))];
-    }),
-  );
-}
-
-function dedupe(items: string[]): string[] {
-  return [...new Set(items)];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED, type BreakerState } from '../../src/breaker.js';
 import { decideHeal } from '../../src/heal/policy.js';
-import { parseManifest } from '../../src/manifest/load.js';
+import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
 import type { HealRecord, ServiceState } from '../../src/state/schema.js';
 

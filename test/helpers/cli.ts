@@ -19,7 +19,7 @@ export function runHeal(args: readonly string[], options: { cwd?: string; env?: 
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env }, timeout: options.timeoutMs ?? 60_000 },
+      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', HEAL_CACHE_DIR: join(tmpdir(), 'heal-tests-cache'), ...options.env }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

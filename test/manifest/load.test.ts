@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { loadManifest, parseManifest } from '../../src/manifest/load.js';
+import { loadManifest } from '../../src/manifest/load.js';
+import { parseManifest } from '../../src/manifest/parse.js';
 
 /** The problems a manifest text produces, or [] when it is valid. */
 function problemsOf(text: string, env: Record<string, string> = {}): readonly string[] {
