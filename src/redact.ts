@@ -19,7 +19,11 @@ export function interpolatedSecrets(values: readonly string[]): string[] {
   return values.filter((v) => !/^\d+$/.test(v));
 }
 
-/** A function that replaces every secret with "[redacted]", longest first. */
+/**
+ * A function that replaces every secret with "[redacted]", longest first — and the start of a
+ * secret that text was cut short in ("…"): errors are cut (to 60 or 200 characters) before they
+ * reach the redaction, and the cut can fall inside a secret.
+ */
 export function redactor(secrets: readonly (string | undefined)[]): Redact {
   const kept = secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
   if (!kept.length) return (text) => text;
@@ -28,6 +32,29 @@ export function redactor(secrets: readonly (string | undefined)[]): Redact {
   return (text) => {
     let out = text;
     for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
+    return out.includes(ELLIPSIS) ? redactCutSecrets(out, needles) : out;
   };
+}
+
+const ELLIPSIS = '…';
+
+/** Replaces the first characters of a secret (at least MIN_SECRET_LENGTH of them) that end right at a "…". */
+function redactCutSecrets(text: string, needles: readonly string[]): string {
+  let out = text;
+  for (let at = out.indexOf(ELLIPSIS); at !== -1; at = out.indexOf(ELLIPSIS, at + 1)) {
+    let longest = 0;
+    for (const needle of needles) {
+      for (let k = Math.min(needle.length - 1, at); k > longest && k >= MIN_SECRET_LENGTH; k--) {
+        if (out.startsWith(needle.slice(0, k), at - k)) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    if (longest) {
+      out = `${out.slice(0, at - longest)}${REDACTED}${out.slice(at)}`;
+      at += REDACTED.length - longest;
+    }
+  }
+  return out;
 }

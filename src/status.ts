@@ -4,7 +4,7 @@ import { breakerAt, halfOpensAt } from './breaker.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { resolveService } from './manifest/resolve.js';
 import { HOUR_MS } from './heal/policy.js';
-import type { State } from './state/schema.js';
+import { serviceStateOf, type State } from './state/schema.js';
 
 export type ServiceStatusView = {
   name: string;
@@ -50,11 +50,11 @@ export const STALE_INTERVALS = 3;
 export function statusView(loaded: LoadedManifest, state: State, now: number): StatusView {
   const services = Object.entries(loaded.manifest.services).map(([name, spec]): ServiceStatusView => {
     const config = resolveService(loaded.manifest, name, spec);
-    const known = state.services[name];
+    const known = serviceStateOf(state, name);
     const lastHeal = known?.heals.at(-1);
     const breaker = known ? breakerAt(known.breaker, now) : undefined;
     const reopens = breaker ? halfOpensAt(breaker) : undefined;
-    const silence = state.alerts.silences[name];
+    const silence = Object.hasOwn(state.alerts.silences, name) ? state.alerts.silences[name] : undefined;
     const lastAlert = Object.entries(state.alerts.keys)
       .filter(([key, k]) => key.startsWith(`${name}/`) && k.notified)
       .map(([key, k]) => ({ at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels }))

@@ -14,6 +14,13 @@ describe('redactor', () => {
     expect(redact(`http://x/?p=${encodeURIComponent('p"a ss/wörd')}`)).toBe('http://x/?p=[redacted]');
   });
 
+  it('hides the start of a secret that the text was cut short in', () => {
+    const redact = redactor(['s3cr3t-token-value']);
+    expect(redact('json status is "expired for s3cr3t-tok…')).toBe('json status is "expired for [redacted]…');
+    expect(redact('exit 1: s3cr… and s3cr3t-token-value')).toBe('exit 1: [redacted]… and [redacted]');
+    expect(redact('cut at s3c…')).toBe('cut at s3c…'); // three characters give nothing away
+  });
+
   it('leaves text alone when there are no secrets of four characters or more', () => {
     expect(redactor(['abc', undefined])('abc abc')).toBe('abc abc');
   });

@@ -21,6 +21,15 @@ export type DeliverOptions = {
   attemptsPerScan?: number;
   /** How often heal scan runs: the Alertmanager channel keeps a firing alert alive for three of these. */
   intervalMs?: number;
+  /**
+   * Called (and awaited) each time a message leaves the outbox — its channel accepted it or
+   * refused it for good — with the state so far, before that channel's next send: saving it
+   * there means a scan killed mid-delivery repeats at most the one message per channel whose
+   * acceptance it had not yet recorded.
+   */
+  settled?: (state: AlertsState) => Promise<void>;
+  /** Values from `${VAR}`: kept out of every error the channels report (see ChannelContext). */
+  secrets?: readonly string[];
 };
 
 const BACKOFF_BASE_MS = 250;
@@ -57,6 +66,7 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
       const outcome = await sendOnce(spec, entry.message, left);
       state = recordAttempt(state, id, outcome, deps.now());
       log(channel, id, outcome, entry.attempts + 1);
+      if (outcome.ok || !outcome.retryable) await options.settled?.(state);
       if (outcome.ok) return true;
       if (!outcome.retryable) return true; // dropped for good; the channel may still take the next one
       if (outcome.retryAfterMs !== undefined) return false;
@@ -69,7 +79,7 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
 
   function sendOnce(spec: ChannelSpec, message: Parameters<typeof sendToChannel>[1], left: number): Promise<SendOutcome> {
     const timeoutMs = Math.max(1, Math.min('timeout' in spec ? spec.timeout : left, left));
-    return sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}) });
+    return sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}), ...(options.secrets ? { secrets: options.secrets } : {}) });
   }
 
   function log(channel: string, id: string, outcome: SendOutcome, attempt: number): void {

@@ -68,7 +68,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   const refreshChannels = new Set(input.refreshChannels ?? []);
 
   for (const svc of input.services) {
-    const silenced = isSilenced(silences[svc.service], now);
+    const silenced = isSilenced(Object.hasOwn(silences, svc.service) ? silences[svc.service] : undefined, now);
     const conditions: [kind: 'down' | 'flapping', condition: Condition, level: AlertLevel][] = [
       ['down', downCondition(svc), svc.alertLevel],
       ['flapping', svc.flapping ? 'holds' : 'clear', 'critical'],

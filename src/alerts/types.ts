@@ -65,6 +65,11 @@ export type ChannelContext = {
    * receiver expires what it is not told again (Alertmanager's `endsAt`). @default 5 minutes
    */
   intervalMs?: number;
+  /**
+   * Values that came from `${VAR}` in the manifest: kept out of every error too, besides the
+   * spec's own secrets (an endpoint may echo its URL's path, where a token lives).
+   */
+  secrets?: readonly string[];
 };
 
 /** The plug-in contract of a channel type: one file under src/alerts/channels/ each. */

@@ -15,7 +15,7 @@ export async function alertTestCommand(options: { config?: string; channel?: str
   if (!LEVELS.includes(level)) throw new HealError('usage', `alert test --level ${options.level}: expected one of ${LEVELS.join(', ')}`);
   let names = options.level ? config.levels[level].channels : Object.keys(config.channels);
   if (options.channel) {
-    if (!(options.channel in config.channels)) throw new HealError('usage', `alert test --channel ${options.channel}: no channel of that name (have: ${Object.keys(config.channels).join(', ')})`);
+    if (!Object.hasOwn(config.channels, options.channel)) throw new HealError('usage', `alert test --channel ${options.channel}: no channel of that name (have: ${Object.keys(config.channels).join(', ')})`);
     names = [options.channel];
   }
   const deps = createDeps(logger);
@@ -35,7 +35,7 @@ export async function alertTestCommand(options: { config?: string; channel?: str
           since: now, at: now, host: hostname(),
         }],
       };
-      const outcome = await sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, intervalMs: loaded.manifest.interval });
+      const outcome = await sendToChannel(spec, message, { deps, signal: AbortSignal.timeout(timeoutMs), timeoutMs, intervalMs: loaded.manifest.interval, secrets: loaded.secrets });
       return { channel, outcome };
     }),
   );

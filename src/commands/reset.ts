@@ -5,7 +5,7 @@ import { openContext, print } from './context.js';
 /** `heal reset NAME`: close the breaker, forget heals, cooldown, counters and the flapping mark. */
 export async function resetCommand(name: string, options: { config?: string; stateDir?: string }): Promise<number> {
   const { loaded, logger, stateDir } = await openContext(options);
-  if (!(name in loaded.manifest.services)) throw new HealError('usage', `reset ${name}: no service of that name in the manifest`);
+  if (!Object.hasOwn(loaded.manifest.services, name)) throw new HealError('usage', `reset ${name}: no service of that name in the manifest`);
   await updateState(stateDir, logger, (state) => {
     const { [name]: _dropped, ...services } = state.services;
     return { ...state, services };

@@ -10,7 +10,7 @@ export async function silenceCommand(name: string, options: Options & { for: str
   const forMs = parseDuration(options.for);
   if (forMs === undefined || forMs <= 0) throw new HealError('usage', `silence --for ${options.for}: expected a duration such as "30m" or "2h"`);
   const { loaded, logger, stateDir } = await openContext(options);
-  if (!(name in loaded.manifest.services)) throw new HealError('usage', `silence ${name}: no service of that name in the manifest`);
+  if (!Object.hasOwn(loaded.manifest.services, name)) throw new HealError('usage', `silence ${name}: no service of that name in the manifest`);
   const now = Date.now();
   const until = now + forMs;
   await updateState(stateDir, logger, (state) => ({
@@ -25,7 +25,7 @@ export async function silenceCommand(name: string, options: Options & { for: str
 /** `heal unsilence NAME`. */
 export async function unsilenceCommand(name: string, options: Options): Promise<number> {
   const { loaded, logger, stateDir } = await openContext(options);
-  if (!(name in loaded.manifest.services)) throw new HealError('usage', `unsilence ${name}: no service of that name in the manifest`);
+  if (!Object.hasOwn(loaded.manifest.services, name)) throw new HealError('usage', `unsilence ${name}: no service of that name in the manifest`);
   let had = false;
   await updateState(stateDir, logger, (state) => {
     const { [name]: dropped, ...silences } = state.alerts.silences;

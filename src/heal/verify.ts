@@ -1,13 +1,23 @@
 /**
  * After a restart: re-run the service's checks until they all pass or the verify window
- * (`verify_timeout`, cut to the scan's deadline) runs out.
+ * (`verify_timeout`) runs out. The checks always run at least once, with their own timeout, even
+ * when a slow restart or a busy machine used the window up: a verdict needs a look. Nothing runs
+ * past the scan's deadline.
  */
 import { runChecks } from '../checks/run.js';
 import type { CheckOutcome } from '../checks/types.js';
 import type { Deps } from '../deps.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
 
-export type VerifyOptions = { deps: Deps; baseDir: string; concurrency: number; deadline: number };
+export type VerifyOptions = {
+  deps: Deps;
+  baseDir: string;
+  concurrency: number;
+  /** When the verify window ends. */
+  deadline: number;
+  /** The scan's own deadline, which not even the one guaranteed round may pass. */
+  scanDeadline: number;
+};
 export type VerifyResult = { healthy: boolean; outcomes: (CheckOutcome | undefined)[]; rounds: number };
 
 /** Pause between verify rounds: short, so a service that comes up in 300 ms is seen quickly. */
@@ -24,12 +34,17 @@ export async function verifyService(service: ServiceConfig, options: VerifyOptio
   for (;;) {
     await deps.sleep(Math.min(pause, Math.max(0, deadline - deps.now())));
     if (deps.now() >= deadline && rounds > 0) break;
+    const roundDeadline = rounds === 0 ? Math.min(options.scanDeadline, Math.max(deadline, deps.now() + longestTimeout(items))) : deadline;
     rounds++;
-    const results = await runChecks(items, { deps, deadline, concurrency: options.concurrency, baseDir: options.baseDir });
+    const results = await runChecks(items, { deps, deadline: roundDeadline, concurrency: options.concurrency, baseDir: options.baseDir });
     outcomes = items.map((item) => results.get(item.key));
     if (outcomes.every((o) => o?.ok)) return { healthy: true, outcomes, rounds };
     if (deps.now() >= deadline) break;
     pause = Math.min(pause * 2, MAX_PAUSE_MS);
   }
   return { healthy: false, outcomes, rounds };
+}
+
+function longestTimeout(items: readonly { plan: { timeoutMs: number } }[]): number {
+  return Math.max(0, ...items.map((item) => item.plan.timeoutMs));
 }

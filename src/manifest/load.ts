@@ -27,6 +27,17 @@ export function manifestPath(option: string | undefined, env: Readonly<Record<st
 }
 
 /**
+ * Running as root, heal runs whatever the manifest says (restart commands, checks) as root, so a
+ * manifest that anyone but its owner may write is refused, as Monit refuses such a control file.
+ * The problem line says how to fix it; undefined when the mode is fine or heal is not root.
+ */
+export function looseModeProblem(path: string, mode: number, uid: number | undefined): string | undefined {
+  if (uid !== 0 || (mode & 0o022) === 0) return undefined;
+  const shown = (mode & 0o7777).toString(8).padStart(4, '0');
+  return `${path}: writable by group or others (mode ${shown}); heal runs as root and would run what it says: chmod go-w ${path}`;
+}
+
+/**
  * Reads and validates the manifest at `path`. A manifest that has not changed since it last passed
  * is read from the cache (manifest/cache.ts) unless `cache: false`.
  */
@@ -40,6 +51,8 @@ export async function loadManifest(
   try {
     const info = await stat(absolute);
     if (!info.isFile()) throw new ConfigError([`${absolute}: not a file`]);
+    const loose = looseModeProblem(absolute, info.mode, process.getuid?.());
+    if (loose) throw new ConfigError([loose]);
     if (info.size > MAX_MANIFEST_BYTES) throw new ConfigError([`${absolute}: ${info.size} bytes is larger than the 1 MiB a manifest may be`]);
     text = await readFile(absolute, 'utf8');
   } catch (error) {

@@ -66,7 +66,17 @@ export function pathAtOffset(doc: Document, offset: number): PathSegment[] {
   }
 }
 
-/** A problem as printed: `services.api.checks[1].url: Invalid URL (line 14)`. */
+/**
+ * A problem as printed: `services.api.checks[1].url: Invalid URL (line 14)`. Always one line: a
+ * line break or other control character in a key or an echoed value is shown escaped (`\n`).
+ */
 export function problemLine(path: readonly PathSegment[], message: string, line: number | undefined): string {
-  return `${formatPath(path)}: ${message}${line !== undefined ? ` (line ${line})` : ''}`;
+  return oneLine(`${formatPath(path)}: ${message}${line !== undefined ? ` (line ${line})` : ''}`);
+}
+
+const BREAKS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function oneLine(text: string): string {
+  return text.replace(BREAKS, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

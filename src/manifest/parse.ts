@@ -4,13 +4,36 @@
  * ConfigError holding all of them, so the user fixes the file in one pass. Loaded only when the
  * manifest cache (cache.ts) misses, so an unchanged manifest never loads the YAML parser.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { dependencyProblems } from './graph.js';
 import { interpolate, type PathSegment } from './interpolate.js';
 import { lineOf, lineOfKey, pathAtOffset, problemLine } from './locate.js';
 import { manifestSchema, serviceName, type Manifest } from './schema.js';
+import { interpolatedSecrets, redactor } from '../redact.js';
+
+/**
+ * The most problems reported (and located) for one manifest. Locating a problem walks the
+ * document, so a generated file with a hundred thousand bad keys would otherwise take minutes;
+ * nobody reads past the first screenful anyway.
+ */
+export const MAX_PROBLEMS = 100;
+
+/** Problems as they are found, located lazily and only up to MAX_PROBLEMS; the rest are counted. */
+class Problems {
+  readonly lines: string[] = [];
+  private more = 0;
+  add(line: () => string): void {
+    if (this.lines.length < MAX_PROBLEMS) this.lines.push(line());
+    else this.more++;
+  }
+  /** The lines, deduplicated, with one line saying how many more were not shown. */
+  list(): string[] {
+    const lines = dedupe(this.lines);
+    return this.more ? [...lines, problemLine([], `${this.more} more problem${this.more === 1 ? '' : 's'} not shown (fix these first)`, undefined)] : lines;
+  }
+}
 
 /** Parses manifest text; throws ConfigError with every problem found. */
 export function parseManifest(
@@ -19,19 +42,28 @@ export function parseManifest(
 ): { manifest: Manifest; secrets: string[] } {
   if (text.includes('\u0000')) throw new ConfigError(['manifest: the file holds binary data (a NUL byte), not YAML']);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the parser's warnings would go to stderr as multi-line process warnings.
+  // uniqueKeys off: the parser's own check compares every key with every other (a generated
+  // file of 100,000 keys took minutes); duplicateKeys() below finds them in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
 
-  const syntax = doc.errors.map((error) => {
-    const offset = error.pos[0];
-    const line = lines.linePos(offset).line;
-    if (error.code === 'DUPLICATE_KEY') {
-      const path = pathAtOffset(doc, offset);
-      const what = path.length === 2 && path[0] === 'services' ? 'service name' : 'key';
-      return problemLine(path, `duplicate ${what}`, line);
+  const found = [
+    ...doc.errors.map((error) => ({ offset: error.pos[0], message: `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` })),
+    ...duplicateKeys(doc),
+  ].sort((a, b) => a.offset - b.offset);
+  if (found.length) {
+    const syntax = new Problems();
+    for (const problem of found) {
+      syntax.add(() => {
+        const line = lines.linePos(problem.offset).line;
+        if (problem.message !== undefined) return problemLine([], problem.message, line);
+        const path = pathAtOffset(doc, problem.offset);
+        const what = path.length === 2 && path[0] === 'services' ? 'service name' : 'key';
+        return problemLine(path, `duplicate ${what}`, line);
+      });
     }
-    return problemLine([], `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`, line);
-  });
-  if (syntax.length) throw new ConfigError(dedupe(syntax));
+    throw new ConfigError(syntax.list());
+  }
 
   let raw: unknown;
   try {
@@ -44,22 +76,57 @@ export function parseManifest(
   }
 
   const interpolated = interpolate(raw, env);
-  const problems = interpolated.problems.map((p) => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
+  const problems = new Problems();
+  for (const p of interpolated.problems) problems.add(() => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
 
   const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => issueLines(issue, doc, lines)));
-  problems.push(...nameLines(interpolated.value, doc, lines));
-  if (parsed.success) problems.push(...dependencyLines(parsed.data, doc, lines), ...channelLines(parsed.data, doc, lines));
-  if (problems.length || !parsed.success) throw new ConfigError(dedupe(problems));
+  if (!parsed.success) for (const issue of parsed.error.issues) issueLines(issue, doc, lines, problems);
+  nameLines(interpolated.value, doc, lines, problems);
+  if (parsed.success) {
+    dependencyLines(parsed.data, doc, lines, problems);
+    channelLines(parsed.data, doc, lines, problems);
+  }
+  if (problems.lines.length || !parsed.success) {
+    // A value from the environment echoed in a problem ("expected a boolean, got …") is a secret too.
+    const redact = redactor(interpolatedSecrets(interpolated.secrets));
+    throw new ConfigError(problems.list().map(redact));
+  }
   return { manifest: parsed.data, secrets: interpolated.secrets };
 }
 
-function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): string[] {
+/**
+ * Where a mapping repeats a key (by its scalar value, as the YAML parser's uniqueKeys compares
+ * them): the offset of each repeat. One pass over the document, a set per mapping; aliases are
+ * not followed.
+ */
+function duplicateKeys(doc: Document): { offset: number; message?: undefined }[] {
+  const found: { offset: number }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) found.push({ offset: pair.key.range?.[0] ?? 0 });
+          seen.add(pair.key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return found;
+}
+
+function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, problems: Problems): void {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
+    for (const key of issue.keys) problems.add(() => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
+    return;
   }
-  return [problemLine(path, friendly(issue), lineOf(doc, lines, path))];
+  problems.add(() => problemLine(path, friendly(issue), lineOf(doc, lines, path)));
 }
 
 /** zod's messages, said the way a person reading a YAML file would say them. */
@@ -79,37 +146,34 @@ function describeInput(input: unknown): string {
   return String(input);
 }
 
-function nameLines(raw: unknown, doc: Document, lines: LineCounter): string[] {
+function nameLines(raw: unknown, doc: Document, lines: LineCounter, problems: Problems): void {
   const services = (raw as { services?: unknown }).services;
-  if (services === null || typeof services !== 'object' || Array.isArray(services)) return [];
-  return Object.keys(services).flatMap((name) => {
+  if (services === null || typeof services !== 'object' || Array.isArray(services)) return;
+  for (const name of Object.keys(services)) {
     const check = serviceName.safeParse(name);
-    if (check.success) return [];
-    return [problemLine(['services', name], check.error.issues[0]?.message ?? 'invalid name', lineOfKey(doc, lines, ['services'], name))];
-  });
+    if (!check.success) problems.add(() => problemLine(['services', name], check.error.issues[0]?.message ?? 'invalid name', lineOfKey(doc, lines, ['services'], name)));
+  }
 }
 
-function dependencyLines(manifest: Manifest, doc: Document, lines: LineCounter): string[] {
-  const problems: string[] = [];
+function dependencyLines(manifest: Manifest, doc: Document, lines: LineCounter, problems: Problems): void {
   const graph = new Map(Object.entries(manifest.services).map(([name, spec]) => [name, spec.depends_on] as const));
   for (const problem of dependencyProblems(graph)) {
     const path: PathSegment[] = ['services', problem.service, 'depends_on'];
     if (problem.index !== undefined) path.push(problem.index);
-    problems.push(problemLine(path, problem.message, lineOf(doc, lines, path)));
+    problems.add(() => problemLine(path, problem.message, lineOf(doc, lines, path)));
   }
-  return problems;
 }
 
 /** Every channel a level names must be defined (`log` always is). */
-function channelLines(manifest: Manifest, doc: Document, lines: LineCounter): string[] {
+function channelLines(manifest: Manifest, doc: Document, lines: LineCounter, problems: Problems): void {
   const known = new Set(['log', ...Object.keys(manifest.alerts.channels)]);
-  return Object.entries(manifest.alerts.levels).flatMap(([level, config]) =>
-    (config?.channels ?? []).flatMap((channel, index) => {
-      if (known.has(channel)) return [];
+  for (const [level, config] of Object.entries(manifest.alerts.levels)) {
+    (config?.channels ?? []).forEach((channel, index) => {
+      if (known.has(channel)) return;
       const path: PathSegment[] = ['alerts', 'levels', level, 'channels', index];
-      return [problemLine(path, `no channel named "${channel}" (define it under alerts.channels)`, lineOf(doc, lines, path))];
-    }),
-  );
+      problems.add(() => problemLine(path, `no channel named "${channel}" (define it under alerts.channels)`, lineOf(doc, lines, path)));
+    });
+  }
 }
 
 function dedupe(items: string[]): string[] {

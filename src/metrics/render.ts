@@ -100,7 +100,7 @@ export function renderMetrics(input: MetricsInput): string {
       help: "Whether the service's circuit breaker is open (no restarts until it half-opens): 1 open, 0 closed or half-open.",
       type: 'gauge',
       samples: services.map((s) => {
-        const breaker = state.services[s.name]?.breaker;
+        const breaker = (Object.hasOwn(state.services, s.name) ? state.services[s.name] : undefined)?.breaker;
         return { labels: [['service', s.name]], value: breaker && breakerAt(breaker, now).state === 'open' ? 1 : 0 };
       }),
     },

@@ -10,7 +10,7 @@ import { runChecks, type CheckRequest, type RunChecksOptions } from '../checks/r
 import type { CheckOutcome } from '../checks/types.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
 import type { Redact } from '../redact.js';
-import type { State } from '../state/schema.js';
+import { serviceStateOf, type State } from '../state/schema.js';
 import type { CheckReport } from './report.js';
 
 export async function checkServices(
@@ -50,7 +50,7 @@ export function checkReport(service: ServiceConfig, index: number, outcome: Chec
 
 /** Indexes of the checks to run this scan: all of them, or the cheapest while the breaker is open. */
 function checksToRun(service: ServiceConfig, state: State, now: number): number[] {
-  const previous = state.services[service.name];
+  const previous = serviceStateOf(state, service.name);
   const open = previous && breakerAt(previous.breaker, now).state === 'open';
   return open ? [cheapestCheckIndex(service.spec.checks)] : allChecks(service);
 }

@@ -11,7 +11,7 @@ import { healOrder } from '../manifest/graph.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Redact } from '../redact.js';
 import type { ServiceScanResult } from '../state/record.js';
-import type { State } from '../state/schema.js';
+import { serviceStateOf, type State } from '../state/schema.js';
 import { checkReport } from './check-services.js';
 import { checkRecords, type CheckReport, type ServiceReport, type ServiceStatus } from './report.js';
 
@@ -28,6 +28,8 @@ export type SettleContext = {
   deadline: number;
   dryRun: boolean;
   redact: Redact;
+  /** Writes the heal down before its restart runs (see state/record.ts withHealIntent). */
+  beforeRestart?: (service: string, at: number) => Promise<void>;
 };
 
 /** Settles every service, parents first; resolves in the order of `services`. */
@@ -54,7 +56,7 @@ export async function settleServices(
 
 async function settleService(service: ServiceConfig, checks: CheckReport[], parentsDown: string[], ctx: SettleContext): Promise<Settled> {
   const healthy = checks.every((c) => c.ok);
-  const decision = decideHeal({ service, previous: ctx.state.services[service.name], healthy, parentsDown, now: ctx.deps.now() });
+  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, parentsDown, now: ctx.deps.now() });
   const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): Settled => ({
     service,
     report: { name: service.name, status, rule: decision.rule, checks, ...extra },
@@ -79,6 +81,7 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
   const spec = service.spec.restart!;
   const action = redact(`restarted (${describeRestart(spec)})`);
   const at = deps.now();
+  await ctx.beforeRestart?.(service.name, at);
   const budget = Math.max(1, ctx.deadline - at);
   const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
   deps.logger.info(
@@ -100,6 +103,7 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
     baseDir: ctx.baseDir,
     concurrency: ctx.concurrency,
     deadline: Math.min(ctx.deadline, deps.now() + service.verifyTimeoutMs),
+    scanDeadline: ctx.deadline,
   });
   const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
   const failing = after.find((c) => !c.ok);

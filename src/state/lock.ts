@@ -1,5 +1,6 @@
 /**
- * The scan lock: `scan.lock` in the state directory, created with O_CREAT|O_EXCL and holding
+ * The scan lock: `scan.lock` in the state directory, created whole and exclusively (a temp file
+ * hard-linked into place, which fails like O_EXCL when the lock exists) and holding
  * `{ pid, hostname, startedAt }`. Only one scan runs at a time; a second one gets a
  * `LockHeldError`. A lock left behind by a dead process, an old one (pid reuse), or an old one
  * with garbage in it is stale and is taken over — under a short-lived `scan.lock.takeover` and
@@ -9,10 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { open, stat, unlink } from 'node:fs/promises';
+import { link, open, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { HealError, LockHeldError } from '../errors.js';
+import { removeLeftoverTemps } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
 import { ensureStateDir } from './store.js';
 
@@ -79,6 +81,7 @@ export async function acquireLock(dir: string, options: AcquireLockOptions = {})
   const path = lockFile(dir);
   try {
     await ensureStateDir(dir);
+    await Promise.all([removeLeftoverTemps(dir, LOCK_FILE_NAME), removeLeftoverTemps(dir, `${LOCK_FILE_NAME}.takeover`)]);
     const deadline = Date.now() + TAKEOVER_WAIT_MS;
     const settleDeadline = Date.now() + CONTENT_SETTLE_MS;
     for (;;) {
@@ -165,13 +168,19 @@ async function takeOver(path: string, seen: Snapshot, mine: string): Promise<'to
   }
 }
 
-/** Removes a takeover marker left by a process killed mid-takeover; true when it did. */
+/**
+ * Removes a takeover marker left by a process killed mid-takeover — one whose writer (named in
+ * it, like a lock) is no longer running on this host, or one older than any takeover lasts;
+ * true when it did.
+ */
 async function removeStaleMarker(marker: string): Promise<boolean> {
-  const before = await statIfPresent(marker);
-  if (!before || Date.now() - before.mtimeMs <= TAKEOVER_STALE_MS) return false;
+  const before = await readSnapshot(marker);
+  if (!before) return false;
+  const writerDead = before.info !== undefined && before.info.hostname === osHostname() && !isAlive(before.info.pid);
+  if (!writerDead && Date.now() - before.mtimeMs <= TAKEOVER_STALE_MS) return false;
   // Re-check just before unlinking, so a marker someone created meanwhile is left alone.
-  const again = await statIfPresent(marker);
-  if (!again || again.ino !== before.ino || again.mtimeMs !== before.mtimeMs) return false;
+  const again = await readSnapshot(marker);
+  if (!again || !sameFile(again, before)) return false;
   await unlinkIfPresent(marker);
   return true;
 }
@@ -204,24 +213,24 @@ function lockContent(): string {
   return `${JSON.stringify(info)}\n`;
 }
 
-/** Creates `path` with O_CREAT|O_EXCL and writes `content`; false when it already exists. */
+/**
+ * Creates `path` holding `content`, atomically: `content` goes to a temp file first, which is then
+ * hard-linked to `path` (failing, like O_EXCL, when `path` exists) and removed. So a lock or a
+ * marker is never seen empty, even when its writer is killed mid-create; a killed writer's temp
+ * file is removed by the next acquire. False when `path` already exists.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
-  let handle;
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  await writeFile(temp, content, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
   try {
-    handle = await open(path, 'wx', 0o600);
+    await link(temp, path);
+    return true;
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') return false;
     throw error;
+  } finally {
+    await unlinkIfPresent(temp);
   }
-  try {
-    await handle.writeFile(content, 'utf8');
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlinkIfPresent(path);
-    throw error;
-  }
-  await handle.close();
-  return true;
 }
 
 /** Reads a lock file and its identity through one descriptor; undefined when it is missing. */
@@ -268,15 +277,6 @@ async function unlinkIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-  }
-}
-
-async function statIfPresent(path: string): Promise<{ ino: number; mtimeMs: number } | undefined> {
-  try {
-    return await stat(path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
   }
 }
 

@@ -78,3 +78,18 @@ function nextFlapping(
   if (counts.capStreak >= CAP_STREAK_FLAPPING) return { since: now, reason: `held back by the hourly cap in ${counts.capStreak} consecutive scans` };
   return undefined;
 }
+
+/** The error of a heal recorded before its restart ran, by a scan that never recorded its outcome. */
+export const INTERRUPTED_HEAL = 'interrupted: heal stopped before it recorded how this restart went';
+
+/**
+ * The service's state with a heal written down before its restart runs (the intent), so a scan
+ * killed between the restart and the save still counts it for the cooldown and the hourly cap.
+ * Saved as a failed heal; the scan's own save replaces it with the outcome. The breaker and the
+ * streaks are left as they are: nobody saw the restart fail.
+ */
+export function withHealIntent(previous: ServiceState | undefined, at: number): ServiceState {
+  const intent: HealRecord = { at, result: 'failed', error: INTERRUPTED_HEAL };
+  if (previous) return { ...previous, heals: [...previous.heals, intent] };
+  return { status: 'down', since: at, lastScanAt: at, failingScans: 0, healthyScans: 0, checks: [], heals: [intent], breaker: CLOSED, healedStreak: 0, capStreak: 0, steadyScans: 0 };
+}

@@ -71,6 +71,15 @@ export type ServiceState = z.output<typeof serviceStateSchema>;
 export type HealRecord = z.output<typeof healRecord>;
 export type CheckRecord = z.output<typeof checkRecord>;
 
+/**
+ * What the state remembers of the service `name`; undefined for one it has never seen — also
+ * for a service named like a property every object has ("constructor"), which plain indexing
+ * would find on the prototype.
+ */
+export function serviceStateOf(state: Pick<State, 'services'>, name: string): ServiceState | undefined {
+  return Object.hasOwn(state.services, name) ? state.services[name] : undefined;
+}
+
 export function emptyState(): State {
   return { version: STATE_VERSION, services: {}, alerts: emptyAlertsState(), metrics: emptyMetricsCounters() };
 }

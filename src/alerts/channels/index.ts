@@ -8,7 +8,7 @@
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { formatDuration } from '../../duration.js';
 import { cut, oneLine } from '../format.js';
-import { redactor } from '../../redact.js';
+import { interpolatedSecrets, redactor } from '../../redact.js';
 import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
 import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';
@@ -61,7 +61,7 @@ const SETTLE_GRACE_MS = 1_000;
  * second's grace), is a retryable one. Every error is redacted of the spec's secrets.
  */
 export async function sendToChannel(spec: ChannelSpec, message: Message, ctx: ChannelContext): Promise<SendOutcome> {
-  const secrets = channelSecrets(spec);
+  const secrets = [...channelSecrets(spec), ...interpolatedSecrets(ctx.secrets ?? [])];
   const channel = channelFor(spec);
   if (!channel) return { ok: false, retryable: false, error: `unknown channel type ${JSON.stringify(String(spec.type))}` };
 
