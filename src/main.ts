@@ -1,0 +1,146 @@
+/**
+ * The command line: commander wiring, each command lazy-imported so `heal validate` never loads
+ * what `heal scan` needs, and one catch that turns every error into one line and an exit code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, EXIT, exitCodeFor, HealError } from './errors.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function buildProgram(): Command {
+  const program = new Command('heal')
+    .description('Checks local services, restarts what is down without ever storming, and alerts in tiers.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError('(run heal --help for usage)');
+
+  program
+    .command('scan')
+    .description('one full pass: check every service, restart what is down, save state')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory (default: $HEAL_STATE_DIR, else state_dir, else ~/.local/state/heal)')
+    .option('--dry-run', 'decide and report, restart nothing, write no state')
+    .option('--json', 'print the report as one JSON document')
+    .addOption(new Option('--only <name>', 'scan only this service (repeatable)').argParser(collect))
+    .action(async (options) => {
+      const { scanCommand } = await import('./commands/scan.js');
+      process.exitCode = await scanCommand(options);
+    });
+
+  program
+    .command('validate')
+    .description('parse and check the manifest, touch nothing')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .action(async (options) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      process.exitCode = await validateCommand(options);
+    });
+
+  program
+    .command('status')
+    .description('what the state directory knows, without running any check')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const { statusCommand } = await import('./commands/status.js');
+      process.exitCode = await statusCommand(options);
+    });
+
+  program
+    .command('reset')
+    .description("clear a service's heal history, cooldown and counters")
+    .argument('<name>', 'the service')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .action(async (name: string, options) => {
+      const { resetCommand } = await import('./commands/reset.js');
+      process.exitCode = await resetCommand(name, options);
+    });
+
+  program
+    .command('silence')
+    .description('stop alerts about a service for a while; it is still checked and healed')
+    .argument('<name>', 'the service')
+    .requiredOption('--for <duration>', 'how long, e.g. 30m or 2h')
+    .option('--reason <text>', 'why, shown by heal status')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .action(async (name: string, options) => {
+      const { silenceCommand } = await import('./commands/silence.js');
+      process.exitCode = await silenceCommand(name, options);
+    });
+
+  program
+    .command('unsilence')
+    .description('lift a silence')
+    .argument('<name>', 'the service')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .option('--state-dir <dir>', 'the state directory')
+    .action(async (name: string, options) => {
+      const { unsilenceCommand } = await import('./commands/silence.js');
+      process.exitCode = await unsilenceCommand(name, options);
+    });
+
+  program
+    .command('install')
+    .description('write (or print) the schedule that runs heal scan: a LaunchAgent, a crontab line or a systemd user timer')
+    .argument('<target>', 'launchd, cron or systemd')
+    .option('--interval <seconds>', "seconds between scans, or a duration such as 5m (default: the manifest's interval, 5m)")
+    .option('--print', 'print what would be written and write nothing (the default for cron)')
+    .option('--write', "cron: put the line into the user's crontab, replacing an earlier heal line")
+    .option('--label <label>', 'launchd: the job label (default com.heal.scan)')
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .action(async (target: string, options) => {
+      const { installCommand } = await import('./commands/install.js');
+      process.exitCode = await installCommand(target, options);
+    });
+
+  const alert = program.command('alert').description('alert channels');
+  alert
+    .command('test')
+    .description('send a test notice through the channels and report each')
+    .option('--channel <name>', 'only this channel')
+    .option('--level <level>', "the channels of this level (critical, warning, info) and the notice's level")
+    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
+    .action(async (options) => {
+      const { alertTestCommand } = await import('./commands/alert-test.js');
+      process.exitCode = await alertTestCommand(options);
+    });
+
+  return program;
+}
+
+const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+/** The one catch: a line per problem on stderr, never a stack trace unless HEAL_DEBUG is set. */
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is a usage error (already printed).
+    return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+  }
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`${problem}\n`);
+    process.stderr.write(`heal: the manifest is invalid (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'})\n`);
+  } else if (error instanceof HealError) {
+    process.stderr.write(`heal: ${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`heal: internal error: ${message.split('\n')[0]}\n`);
+    if (process.env['HEAL_DEBUG']) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  }
+  return exitCodeFor(error);
+}
+
+await main(process.argv);
+// Nothing a scan started may keep the process alive past its report (a detached service is unref'd).
+process.exit(process.exitCode ?? 0);
