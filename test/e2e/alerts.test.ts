@@ -3,21 +3,18 @@
  * driven by the real discord.js, and a real SMTP server (smtp-server) for email.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, runHeal, workspace, type Workspace } from '../helpers/cli.js';
 import { startDiscordServer, WEBHOOK_TOKEN } from '../helpers/discord-server.js';
-import { serverScope } from '../helpers/servers.js';
+import { serverScope, startTcpServer } from '../helpers/servers.js';
 import { startSmtpServer } from '../helpers/smtp-server.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-const listeners: Server[] = [];
 afterEach(async () => {
   await ws?.cleanup();
   ws = undefined;
-  for (const l of listeners.splice(0)) l.close();
   await servers.closeAll();
 });
 
@@ -39,10 +36,9 @@ services:
 `;
 }
 
+/** Something that accepts connections on `port` (the service is "up"), closed after the test. */
 async function listen(port: number): Promise<void> {
-  const server = createServer((socket) => socket.destroy()).listen(port, '127.0.0.1');
-  listeners.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
+  await servers.add(startTcpServer((socket) => socket.destroy(), port));
 }
 
 /** Every file under the state dir and the workspace's log, as one string. */

@@ -1,26 +1,22 @@
 /** The metrics file and the heartbeat, through real scans of the built CLI. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, workspace, type Workspace } from '../helpers/cli.js';
-import { reply, serverScope, startHangingListener, startHttpServer } from '../helpers/servers.js';
+import { reply, serverScope, startHangingListener, startHttpServer, startTcpServer } from '../helpers/servers.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-const listeners: Server[] = [];
 afterEach(async () => {
   await ws?.cleanup();
   ws = undefined;
-  for (const l of listeners.splice(0)) l.close();
   await servers.closeAll();
 });
 
+/** Something that accepts connections on `port` (the service is "up"), closed after the test. */
 async function listen(port: number): Promise<void> {
-  const server = createServer((socket) => socket.destroy()).listen(port, '127.0.0.1');
-  listeners.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
+  await servers.add(startTcpServer((socket) => socket.destroy(), port));
 }
 
 function manifest(heartbeatUrl: string, web: number, worker: number): string {

@@ -69,10 +69,10 @@ function trackConnections(server: TcpServer): { stats: ConnectionStats; destroyA
   };
 }
 
-function listen(server: TcpServer): Promise<number> {
+function listen(server: TcpServer, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, LOCALHOST, () => {
+    server.listen(port, LOCALHOST, () => {
       server.off('error', reject);
       resolve((server.address() as { port: number }).port);
     });
@@ -146,11 +146,11 @@ export const neverEnd: HttpHandler = (_req, res) => {
   res.flushHeaders();
 };
 
-/** A TCP server that runs `onConnection` for each accepted socket. */
-export async function startTcpServer(onConnection: (socket: Socket) => void = () => undefined): Promise<RunningServer> {
+/** A TCP server that runs `onConnection` for each accepted socket, on `port` (default: any free one). */
+export async function startTcpServer(onConnection: (socket: Socket) => void = () => undefined, port = 0): Promise<RunningServer> {
   const server = createTcpServer(onConnection);
   const tracked = trackConnections(server);
-  const port = await listen(server);
+  port = await listen(server, port);
   return { port, connections: tracked.stats, close: closer(server, tracked.destroyAll) };
 }
 
