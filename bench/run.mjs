@@ -36,8 +36,21 @@ function stopAll() {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 }
 
-const monit = spawnSync('monit', ['-V'], { encoding: 'utf8' });
-const monitVersion = monit.status === 0 ? /version ([\d.]+)/.exec(monit.stdout)?.[1] : undefined;
+/** Monit's version, installing it from Debian's packages first when it is missing and we may. */
+function ensureMonit() {
+  const probe = () => spawnSync('monit', ['-V'], { encoding: 'utf8' });
+  let monit = probe();
+  if (monit.status !== 0 && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    console.error('Monit is not installed: apt-get install -y monit …');
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'monit'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    monit = probe();
+  }
+  if (monit.status !== 0) console.error('Monit is not installed and could not be: its rows are skipped.');
+  return monit.status === 0 ? /version ([\d.]+)/.exec(monit.stdout)?.[1] : undefined;
+}
+
+const monitVersion = ensureMonit();
 
 async function heal(name, manifestText, runs = RUNS) {
   const dir = join(work, name);
