@@ -63,7 +63,10 @@ async function kickstartIn(domain: string, label: string, plist: string | undefi
     booted = await run.launchctl('bootstrap', domain, plist);
   }
   if (!booted.ok) return { ok: false, error: [booted.error, ...notes].join('; '), exitCode: booted.exitCode };
-  return { ok: true, detail: [`bootstrap ${domain} ${plist} (the job was not loaded)`, ...notes].join('; ') };
+  // A job without RunAtLoad is loaded but not running after bootstrap: start it (a no-op when it runs).
+  const started = await run.launchctl('kickstart', target);
+  if (!started.ok) notes.push(started.error);
+  return { ok: true, detail: [`bootstrap ${domain} ${plist} (the job was not loaded), then kickstart ${target}`, ...notes].join('; ') };
 }
 
 async function kickstart(spec: LaunchdRestartSpec, plist: string | undefined, run: Session): Promise<RestartOutcome> {

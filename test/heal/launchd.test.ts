@@ -47,10 +47,10 @@ function quickContext(pauses: number[], timeoutMs = 10_000): RestartContext {
 }
 
 /** Writes a plist for LABEL serving on `port` under the test folder; its absolute path. */
-async function writePlist(port: number, name = `${LABEL}.plist`): Promise<string> {
+async function writePlist(port: number, name = `${LABEL}.plist`, runAtLoad = true): Promise<string> {
   await mkdir(join(fake.dir, 'agents'), { recursive: true });
   const path = join(fake.dir, 'agents', name);
-  await writeFile(path, servicePlist(LABEL, port));
+  await writeFile(path, servicePlist(LABEL, port, '', runAtLoad));
   return path;
 }
 
@@ -81,7 +81,7 @@ describe('launchd restarter: kickstart', () => {
     await waitFor(() => healthy(port));
   });
 
-  it('bootstraps the plist when the job is not loaded (113): enable, then bootstrap into the domain', async () => {
+  it('bootstraps the plist when the job is not loaded (113): enable, bootstrap into the domain, then kickstart it (a job without RunAtLoad)', async () => {
     const port = await freePort();
     const plist = await writePlist(port);
     // A disabled job: bootstrap refuses it until heal has enabled it.
@@ -89,12 +89,21 @@ describe('launchd restarter: kickstart', () => {
 
     const outcome = await launchdRestarter.restart(spec({ plist: 'agents/com.example.api.plist' }), restartContext(fake.dir));
 
-    expect(outcome).toMatchObject({ ok: true, detail: `bootstrap ${GUI} ${plist} (the job was not loaded)` });
+    expect(outcome).toMatchObject({ ok: true, detail: `bootstrap ${GUI} ${plist} (the job was not loaded), then kickstart ${GUI}/${LABEL}` });
     expect(await fake.argvs()).toEqual([
       ['kickstart', '-k', `${GUI}/${LABEL}`],
       ['enable', `${GUI}/${LABEL}`],
       ['bootstrap', GUI, plist],
+      ['kickstart', `${GUI}/${LABEL}`],
     ]);
+    await waitFor(() => healthy(port));
+  });
+
+  it('starts a job whose plist has no RunAtLoad: bootstrap only loads it, the kickstart after it runs it', async () => {
+    const port = await freePort();
+    await writePlist(port, `${LABEL}.plist`, false);
+    const outcome = await launchdRestarter.restart(spec({ plist: 'agents/com.example.api.plist' }), restartContext(fake.dir));
+    expect(outcome).toMatchObject({ ok: true });
     await waitFor(() => healthy(port));
   });
 
@@ -108,7 +117,7 @@ describe('launchd restarter: kickstart', () => {
 
     expect(outcome).toMatchObject({ ok: true, detail: expect.stringContaining('bootstrap retried after exit 5') });
     expect(pauses).toEqual([1_000]);
-    expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['kickstart', 'enable', 'bootstrap', 'bootstrap']);
+    expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['kickstart', 'enable', 'bootstrap', 'bootstrap', 'kickstart']);
     await waitFor(() => healthy(port));
   });
 
@@ -176,6 +185,7 @@ describe('launchd restarter: domains', () => {
       ['kickstart', '-k', `${USER}/${LABEL}`],
       ['enable', `${USER}/${LABEL}`],
       ['bootstrap', USER, plist],
+      ['kickstart', `${USER}/${LABEL}`],
     ]);
     await waitFor(() => healthy(port));
   });
@@ -250,6 +260,7 @@ describe('launchd restarter: limits', () => {
       ['kickstart', '-k', `${GUI}/${label}`],
       ['enable', `${GUI}/${label}`],
       ['bootstrap', GUI, plist],
+      ['kickstart', `${GUI}/${label}`],
     ]);
     expect(existsSync(join(fake.dir, 'pwned'))).toBe(false);
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);

@@ -135,8 +135,8 @@ export function restartContext(baseDir: string, timeoutMs = 10_000, overrides: P
   };
 }
 
-/** A plist for the fake launchctl: the job runs http-service.mjs on `port`. */
-export function servicePlist(label: string, port: number, extra = ''): string {
+/** A plist for the fake launchctl: the job runs http-service.mjs on `port` (at load, unless `runAtLoad` is false). */
+export function servicePlist(label: string, port: number, extra = '', runAtLoad = true): string {
   const args = [process.execPath, HTTP_SERVICE, '--port', String(port)].map((a) => `\t\t<string>${a}</string>`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -149,7 +149,7 @@ export function servicePlist(label: string, port: number, extra = ''): string {
 ${args}
 \t</array>
 \t<key>RunAtLoad</key>
-\t<true/>
+\t<${runAtLoad}/>
 ${extra}</dict>
 </plist>
 `;
