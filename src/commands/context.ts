@@ -10,8 +10,19 @@ export async function openContext(options: { config?: string; stateDir?: string 
   const env = process.env;
   const loaded = await loadManifest(manifestPath(options.config, env), env);
   const logFile = loaded.manifest.log_file ? resolve(loaded.baseDir, loaded.manifest.log_file) : undefined;
-  const logger = createLogger({ file: logFile, secrets: loaded.secrets, level: env['HEAL_LOG_LEVEL'], rotate: { maxBytes: loaded.manifest.log_rotate.max_bytes, keep: loaded.manifest.log_rotate.keep } });
+  const level = logLevel(env['HEAL_LOG_LEVEL'], logFile, Boolean(process.stderr.isTTY));
+  const logger = createLogger({ file: logFile, secrets: loaded.secrets, level, rotate: { maxBytes: loaded.manifest.log_rotate.max_bytes, keep: loaded.manifest.log_rotate.keep } });
   return { loaded, logger, stateDir: stateDirFor(options.stateDir, env, loaded) };
+}
+
+/**
+ * The log level: $HEAL_LOG_LEVEL, else "info" — except when the JSON lines would land on a terminal
+ * (no log_file, stderr a TTY): a person running heal by hand reads the report, and only warnings
+ * and errors are worth interleaving with it.
+ */
+export function logLevel(given: string | undefined, logFile: string | undefined, stderrIsTTY: boolean): string {
+  if (given) return given;
+  return !logFile && stderrIsTTY ? 'warn' : 'info';
 }
 
 /** Writes text to stdout and resolves once it is flushed, so an exit right after loses nothing. */
