@@ -249,6 +249,8 @@ const emailChannel = z.strictObject({
   secure: z.boolean().default(false),
   /** Refuse to send unless STARTTLS succeeds. @default false */
   require_tls: z.boolean().default(false),
+  /** Accept a server certificate that does not verify (a self-signed internal relay). @default false */
+  insecure: z.boolean().default(false),
   user: z.string().optional(),
   pass: z.string().optional(),
   from: z.string().min(3),

@@ -28,6 +28,8 @@ export type SmtpServerOptions = {
 /** One accepted message: the SMTP envelope, the raw source and the parsed mail. */
 export type ReceivedMail = {
   envelope: { from: string | undefined; to: string[] };
+  /** The session was encrypted (STARTTLS or implicit TLS). */
+  secure: boolean;
   raw: string;
   mail: ParsedMail;
 };
@@ -89,7 +91,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         simpleParser(raw).then(
           (mail) => {
             const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined;
-            received.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw: raw.toString('utf8'), mail });
+            received.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, secure: session.secure, raw: raw.toString('utf8'), mail });
             callback();
           },
           (error: Error) => callback(error),

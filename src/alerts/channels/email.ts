@@ -1,7 +1,7 @@
 /**
  * The `email` channel: one mail per message over SMTP with nodemailer (imported only when a
  * mail is sent). Implicit TLS with `secure`, STARTTLS whenever the server offers it (required
- * with `require_tls`), certificates always verified. Every nodemailer timeout is cut to the
+ * with `require_tls`), certificates verified unless `insecure`. Every nodemailer timeout is cut to the
  * send's budget (its defaults are minutes) and the send is aborted at the budget besides.
  *
  * Outcomes follow SMTP's reply classes: a 4xx reply, a timeout or a broken connection is
@@ -129,6 +129,7 @@ export const emailChannel: Channel<EmailChannelSpec> = {
           port: spec.port,
           secure: spec.secure,
           requireTLS: spec.require_tls,
+          tls: { rejectUnauthorized: !spec.insecure },
           ...(spec.user ? { auth: { user: spec.user, pass: spec.pass ?? '' } } : {}),
           connectionTimeout: timeoutMs,
           greetingTimeout: timeoutMs,

@@ -154,6 +154,13 @@ describe('email channel: connections', () => {
     expect(server.received).toHaveLength(0);
   });
 
+  it('sends over STARTTLS to a self-signed server when told to trust it (insecure: true), and require_tls holds', async () => {
+    const { server, outcome } = await sendVia({ starttls: true }, { insecure: true, require_tls: true });
+    expect(outcome).toMatchObject({ ok: true });
+    expect(server.received).toHaveLength(1);
+    expect(server.received[0]!.secure).toBe(true);
+  });
+
   it('refuses a STARTTLS certificate that does not verify (the server is self-signed)', async () => {
     const { server, outcome } = await sendVia({ starttls: true });
     expect(outcome).toMatchObject({ ok: false, retryable: true, error: expect.stringMatching(/^TLS failed with 127\.0\.0\.1:\d+: self-signed certificate/) });
