@@ -12,11 +12,7 @@ import { startSmtpServer } from '../helpers/smtp-server.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
-  await servers.closeAll();
-});
+afterEach(() => servers.closeAll());
 
 const SMTP_PASS = 'sm7p-pa55word-never-logged';
 

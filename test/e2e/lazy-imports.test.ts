@@ -16,8 +16,6 @@ const servers = serverScope();
 let ws: Workspace | undefined;
 let listener: Server | undefined;
 afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
   listener?.close();
   await servers.closeAll();
 });

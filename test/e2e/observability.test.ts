@@ -8,11 +8,7 @@ import { reply, serverScope, startHangingListener, startHttpServer, startTcpServ
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
-  await servers.closeAll();
-});
+afterEach(() => servers.closeAll());
 
 /** Something that accepts connections on `port` (the service is "up"), closed after the test. */
 async function listen(port: number): Promise<void> {

@@ -23,8 +23,6 @@ let ws: Workspace | undefined;
 const servers: Server[] = [];
 
 afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
   await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
 });
 

@@ -14,8 +14,6 @@ let ws: Workspace | undefined;
 const servers: Server[] = [];
 
 afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
   for (const server of servers.splice(0)) server.close();
 });
 

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -43,6 +44,8 @@ export type Workspace = {
 /**
  * A scratch folder with a services.yaml. `options.env` is added to the environment of every
  * `ws.heal(…)` child (on top of process.env), e.g. PATH with the fake supervisors first.
+ * Made inside a test, it cleans itself up when the test finishes; made in a beforeAll, the file
+ * that made it calls `cleanup()` (in its afterAll).
  */
 export async function workspace(manifestText = '', options: { env?: Record<string, string> } = {}): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'heal-e2e-'));
@@ -66,6 +69,11 @@ export async function workspace(manifestText = '', options: { env?: Record<strin
       await rm(dir, { recursive: true, force: true });
     },
   };
+  try {
+    onTestFinished(() => ws.cleanup());
+  } catch {
+    // Not inside a test (a beforeAll): the caller cleans up.
+  }
   if (manifestText) await ws.write(manifestText);
   return ws;
 }

@@ -446,11 +446,7 @@ describe('bad manifests through the CLI', () => {
 describe('a state file that cannot be used', () => {
   const servers = serverScope();
   let ws: Workspace | undefined;
-  afterEach(async () => {
-    await ws?.cleanup();
-    ws = undefined;
-    await servers.closeAll();
-  });
+  afterEach(() => servers.closeAll());
 
   it.each([
     ['truncated', (good: string) => good.slice(0, Math.floor(good.length / 2))],
@@ -498,10 +494,6 @@ services:
 
 describe('names every JavaScript object has', () => {
   let ws: Workspace | undefined;
-  afterEach(async () => {
-    await ws?.cleanup();
-    ws = undefined;
-  });
 
   it('a service named "constructor" is scanned, shown and reset like any other', async () => {
     ws = await workspace(`version: 1

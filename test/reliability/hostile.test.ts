@@ -16,11 +16,7 @@ import { builtCli } from './support.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
-  await servers.closeAll();
-});
+afterEach(() => servers.closeAll());
 
 const GNU_TIME = '/usr/bin/time';
 const TIMEOUT_MS = 2_000;

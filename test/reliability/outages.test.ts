@@ -17,8 +17,6 @@ const servers = serverScope();
 let ws: Workspace | undefined;
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
   for (const close of closers.splice(0)) await close();
   await servers.closeAll();
 });

@@ -15,11 +15,7 @@ import { builtCli, groupGone, startHeal } from './support.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
-afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
-  await servers.closeAll();
-});
+afterEach(() => servers.closeAll());
 
 /** A scan that takes about `seconds`: its one check waits on a listener that never answers. */
 async function slowManifest(seconds: number): Promise<string> {

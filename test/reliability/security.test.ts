@@ -24,8 +24,6 @@ beforeEach(async () => {
   outside = await mkdtemp(join(tmpdir(), 'heal-sec-'));
 });
 afterEach(async () => {
-  await ws?.cleanup();
-  ws = undefined;
   await servers.closeAll();
   await rm(outside, { recursive: true, force: true });
 });
