@@ -128,6 +128,22 @@ function webChecks(port: number): string {
       - { type: port, port: ${port} }`;
 }
 
+/** The breaker tests' manifest: one service "web" with webChecks, failure_threshold 2, success_threshold 2. */
+function breakerManifest(port: number, openFor: string, options: { verify?: string; restart?: string } = {}): string {
+  return `version: 1
+defaults:
+  cooldown: 0s
+  max_heals_per_hour: 100
+  verify_timeout: ${options.verify ?? '300ms'}
+  timeout: 500ms
+  breaker: { failure_threshold: 2, success_threshold: 2, open_for: ${openFor} }
+services:
+  web:
+    checks:${webChecks(port)}
+    restart: ${options.restart ?? COUNTED_NOOP_RESTART}
+`;
+}
+
 /** Resolves once the breaker in the state file has been open for its whole `openForMs`. */
 async function waitForHalfOpen(name: string): Promise<void> {
   const { breaker } = await remembered(name);
@@ -174,18 +190,7 @@ describe('the circuit breaker', () => {
   // even on a loaded machine (a scan is a whole node process).
   it('opens after failure_threshold failed heals, probes only the cheapest check while open, and after open_for makes one trial that reopens it with the wait doubled', async () => {
     const port = await freePort();
-    ws = await workspace(`version: 1
-defaults:
-  cooldown: 0s
-  max_heals_per_hour: 100
-  verify_timeout: 300ms
-  timeout: 500ms
-  breaker: { failure_threshold: 2, success_threshold: 2, open_for: 2s }
-services:
-  web:
-    checks:${webChecks(port)}
-    restart: ${COUNTED_NOOP_RESTART}
-`);
+    ws = await workspace(breakerManifest(port, '2s'));
 
     const first = await scan('web');
     expect(first.code).toBe(1);
@@ -229,18 +234,7 @@ services:
     // The port accepts connections but the http check fails: the cheap probe alone would say "up".
     const port = await freePort();
     await listen(port);
-    ws = await workspace(`version: 1
-defaults:
-  cooldown: 0s
-  max_heals_per_hour: 100
-  verify_timeout: 300ms
-  timeout: 500ms
-  breaker: { failure_threshold: 2, success_threshold: 2, open_for: 1h }
-services:
-  web:
-    checks:${webChecks(port)}
-    restart: ${COUNTED_NOOP_RESTART}
-`);
+    ws = await workspace(breakerManifest(port, '1h'));
     await scan('web');
     await scan('web');
     expect((await remembered('web')).breaker).toMatchObject({ state: 'open' });
@@ -262,18 +256,7 @@ services:
       join((ws = await workspace()).dir, 'gate.mjs'),
       `import { existsSync } from 'node:fs';\nif (existsSync('fixed')) await import(${JSON.stringify(pathToFileURL(SERVICE).href)});\n`,
     );
-    await ws.write(`version: 1
-defaults:
-  cooldown: 0s
-  max_heals_per_hour: 100
-  verify_timeout: 3s
-  timeout: 500ms
-  breaker: { failure_threshold: 2, success_threshold: 2, open_for: 2s }
-services:
-  web:
-    checks:${webChecks(port)}
-    restart: { type: command, run: [${NODE}, gate.mjs, --port, "${port}", --pidfile, web.pid], detach: true }
-`);
+    await ws.write(breakerManifest(port, '2s', { verify: '3s', restart: `{ type: command, run: [${NODE}, gate.mjs, --port, "${port}", --pidfile, web.pid], detach: true }` }));
 
     for (let n = 0; n < 2; n++) expect((await scan('web')).service).toMatchObject({ status: 'down', rule: 'down' });
     expect(await status('web')).toMatchObject({ breaker: 'open' });
