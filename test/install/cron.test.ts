@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CRON_MARKER, cronLogFile, cronSchedule, mergeCrontab, renderCronLine, type CronOptions } from '../../src/install/cron.js';
 import { schedulePath } from '../../src/install/paths.js';
+import { exampleJob } from './helpers.js';
 
 const every = (seconds: number) => ({ seconds, source: `--interval ${seconds}` });
 
 function options(overrides: Partial<CronOptions> = {}): CronOptions {
-  const node = '/usr/local/bin/node';
   return {
-    node,
-    cli: '/usr/local/lib/node_modules/heal/dist/cli.js',
-    config: '/home/you/services.yaml',
-    path: schedulePath(node),
-    intervalSeconds: 300,
+    ...exampleJob('/home/you', overrides),
     interval: every(300),
     logFile: cronLogFile('/home/you/.local/state/heal'),
     ...overrides,

@@ -6,6 +6,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { schedulePath } from '../../src/install/paths.js';
+import type { ScanJob } from '../../src/install/target.js';
 
 /**
  * Parses plist XML with python3's plistlib and returns it as JSON values. `plistlib.loads` on the
@@ -151,4 +153,17 @@ if (args[0] === '-l' && args.length === 1) {
   );
   await chmod(script, 0o755);
   return { bin, table: join(dir, 'table'), log: join(dir, 'calls.jsonl'), dir };
+}
+
+/** The job every renderer test starts from: an npm-global install run by /usr/local/bin/node every 5 minutes. */
+export function exampleJob(home = '/home/you', overrides: Partial<ScanJob> = {}): ScanJob {
+  const node = overrides.node ?? '/usr/local/bin/node';
+  return {
+    node,
+    cli: '/usr/local/lib/node_modules/heal/dist/cli.js',
+    config: `${home}/services.yaml`,
+    path: schedulePath(node),
+    intervalSeconds: 300,
+    ...overrides,
+  };
 }

@@ -17,25 +17,15 @@ import {
   type PlistOptions,
 } from '../../src/install/launchd.js';
 import { plistTemplateUrl, schedulePath } from '../../src/install/paths.js';
-import { parsePlist } from './helpers.js';
+import { exampleJob, parsePlist } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const template = (): Promise<string> => readFile(plistTemplateUrl(), 'utf8');
 
 /** The inputs the checked-in example launchd/com.heal.scan.plist is rendered from. */
 function exampleOptions(): PlistOptions {
-  const node = '/usr/local/bin/node';
   const logs = launchdLogPaths('/Users/you', DEFAULT_LAUNCHD_LABEL);
-  return {
-    label: DEFAULT_LAUNCHD_LABEL,
-    node,
-    cli: '/usr/local/lib/node_modules/heal/dist/cli.js',
-    config: '/Users/you/services.yaml',
-    path: schedulePath(node),
-    intervalSeconds: 300,
-    stdout: logs.stdout,
-    stderr: logs.stderr,
-  };
+  return { ...exampleJob('/Users/you'), label: DEFAULT_LAUNCHD_LABEL, stdout: logs.stdout, stderr: logs.stderr };
 }
 
 describe('the launchd plist', () => {

@@ -19,7 +19,7 @@ import {
   timerSchedule,
 } from '../../src/install/systemd.js';
 import type { ScanJob } from '../../src/install/target.js';
-import { onPath, parseUnit, unquoteExecStart } from './helpers.js';
+import { exampleJob, onPath, parseUnit, unquoteExecStart } from './helpers.js';
 
 /** systemd-analyze checks what heal writes; .ci/run installs it (Debian package systemd). */
 function requireSystemdAnalyze(): void {
@@ -27,15 +27,7 @@ function requireSystemdAnalyze(): void {
 }
 
 function job(overrides: Partial<ScanJob> = {}): ScanJob {
-  const node = overrides.node ?? '/usr/local/bin/node';
-  return {
-    node,
-    cli: '/usr/local/lib/node_modules/heal/dist/cli.js',
-    config: '/home/you/services.yaml',
-    path: schedulePath(node),
-    intervalSeconds: 300,
-    ...overrides,
-  };
+  return exampleJob('/home/you', overrides);
 }
 
 function run(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
