@@ -20,7 +20,7 @@ export function runHeal(args: readonly string[], options: { cwd?: string; env?: 
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', HEAL_CACHE_DIR: join(tmpdir(), 'heal-tests-cache'), ...options.env }, timeout: options.timeoutMs ?? 60_000 },
+      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -62,7 +62,7 @@ export async function workspace(manifestText = '', options: { env?: Record<strin
     },
     heal(...args) {
       const withState = ['scan', 'status', 'reset'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
-      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, ...(options.env ? { env: options.env } : {}) });
+      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, env: { ...ownHome(dir), ...options.env } });
     },
     async cleanup() {
       for (const file of pidFiles) await killPidFile(file.startsWith('/') ? file : join(dir, file));
@@ -76,6 +76,12 @@ export async function workspace(manifestText = '', options: { env?: Record<strin
   }
   if (manifestText) await ws.write(manifestText);
   return ws;
+}
+
+/** A workspace's own HOME and cache, inside its folder: what one test's heal writes stays there. */
+function ownHome(dir: string): Record<string, string> {
+  const home = join(dir, 'home');
+  return { HOME: home, XDG_CACHE_HOME: join(home, '.cache'), XDG_STATE_HOME: join(home, '.local', 'state'), XDG_CONFIG_HOME: join(home, '.config') };
 }
 
 /** Sends SIGKILL to the pid in a file, if the file exists and the process is alive. */
