@@ -1,13 +1,12 @@
 /** The outbox and its delivery, against a real HTTP server that speaks the webhook channel. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliver } from '../../src/alerts/deliver.js';
 import { enqueue, expire, recordAttempt } from '../../src/alerts/outbox.js';
 import { emptyAlertsState, type AlertsState } from '../../src/alerts/state.js';
 import type { Message } from '../../src/alerts/types.js';
-import { createDeps } from '../../src/deps.js';
-import { silentLogger } from '../../src/logger.js';
 import type { ChannelSpec } from '../../src/manifest/schema.js';
 import { reply, serverScope, startHangingListener, startHttpServer, type HttpHandler } from '../helpers/servers.js';
+import { DAY, simClock, simDeps, type SimClock } from '../helpers/sim.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -26,10 +25,15 @@ async function receiver() {
   return { server, received, answer: (handler: HttpHandler) => { answer = handler; } };
 }
 
-const deps = () => createDeps(silentLogger());
+// One clock for the messages and for deliver: it reads T0 when a test starts and moves on with
+// real time (the sends are real), so a message made at T0 is as young on any date as on T0.
+let clock: SimClock;
+beforeEach(() => {
+  clock = simClock(T0);
+});
 const hook = (url: string): Record<string, ChannelSpec> => ({ hook: { type: 'webhook', url, timeout: 1_000 } });
 const run = (state: AlertsState, channels: Record<string, ChannelSpec>, options: { deadlineIn?: number; attemptsPerScan?: number } = {}) =>
-  deliver(state, { deps: deps(), channels, maxAgeMs: 86_400_000, deadline: Date.now() + (options.deadlineIn ?? 5_000), attemptsPerScan: options.attemptsPerScan });
+  deliver(state, { deps: simDeps(clock), channels, maxAgeMs: DAY, deadline: clock.now() + (options.deadlineIn ?? 5_000), attemptsPerScan: options.attemptsPerScan });
 
 describe('the outbox, pure', () => {
   it('removes a message once its channel accepted it, and counts it by level and channel', () => {
@@ -53,8 +57,8 @@ describe('the outbox, pure', () => {
   });
 
   it('drops messages older than max_age, and messages for channels that left the manifest', () => {
-    const state = enqueue(emptyAlertsState(), [message('old', 'hook', T0 - 86_400_000), message('fresh'), message('orphan', 'pager')]);
-    const { state: next, dropped } = expire(state, new Set(['hook']), 86_400_000, T0);
+    const state = enqueue(emptyAlertsState(), [message('old', 'hook', T0 - DAY), message('fresh'), message('orphan', 'pager')]);
+    const { state: next, dropped } = expire(state, new Set(['hook']), DAY, T0);
     expect(next.outbox.map((e) => e.message.id)).toEqual(['fresh']);
     expect(dropped.map((d) => d.why)).toEqual(['undelivered after 1440 minutes (max_age)', 'channel "pager" is no longer in the manifest']);
     expect(next.dropped).toBe(2);
@@ -92,7 +96,7 @@ describe('deliver', () => {
     hookServer.answer(reply(429, 'slow down', { 'retry-after': '120' }));
     const first = await run(enqueue(emptyAlertsState(), [message('m1')]), hook(hookServer.server.url('/hook')));
     expect(hookServer.server.requests).toHaveLength(1);
-    expect(first.channels['hook']?.retryAfterUntil).toBeGreaterThan(Date.now() + 100_000);
+    expect(first.channels['hook']?.retryAfterUntil).toBeGreaterThan(clock.now() + 100_000);
     hookServer.answer(reply(200, 'ok'));
     const second = await run(first, hook(hookServer.server.url('/hook')));
     expect(hookServer.server.requests).toHaveLength(1);
@@ -101,10 +105,23 @@ describe('deliver', () => {
 
   it('never holds the scan past its deadline when a channel hangs', async () => {
     const hanging = await servers.add(startHangingListener());
-    const started = Date.now();
-    const next = await run(enqueue(emptyAlertsState(), [message('m1')]), { hook: { type: 'webhook', url: `http://127.0.0.1:${hanging.port}/`, timeout: 10_000 } }, { deadlineIn: 800 });
-    expect(Date.now() - started).toBeLessThan(800 + 2_500);
+    // The channel would wait a minute; the deadline is 800 ms away. Only a deadline that is not
+    // kept comes near the bound (and the test's own timeout).
+    const deadline = clock.now() + 800;
+    const next = await run(enqueue(emptyAlertsState(), [message('m1')]), { hook: { type: 'webhook', url: `http://127.0.0.1:${hanging.port}/`, timeout: 60_000 } }, { deadlineIn: 800 });
+    expect(clock.now()).toBeLessThan(deadline + 15_000);
     expect(next.outbox).toHaveLength(1);
+    expect(hanging.connections.total).toBe(1);
+  });
+
+  it('drops, unsent, a message that waited longer than max_age', async () => {
+    const hookServer = await receiver();
+    const state = enqueue(emptyAlertsState(), [message('stale'), message('young', 'hook', T0 + 2 * 60_000)]);
+    clock.advance(DAY + 60_000);
+    const next = await run(state, hook(hookServer.server.url('/hook')));
+    expect(hookServer.received()).toEqual(['young']);
+    expect(next.outbox).toEqual([]);
+    expect(next.dropped).toBe(1);
   });
 
   it('delivers to a healthy channel while another is down', async () => {
