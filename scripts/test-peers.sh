@@ -8,6 +8,7 @@ peers=(
   prometheus-node-exporter # test/metrics/node-exporter.test.ts: a real node_exporter reads heal's metrics file
   prometheus-alertmanager  # test/alerts/channels: a real Alertmanager receives heal's alerts
   systemd                  # test/install/systemd.test.ts: systemd-analyze checks the units heal writes
+  systemd-container        # test/systemd/: systemd-nspawn boots a real systemd in a throwaway container
   time                     # test/reliability/hostile.test.ts: /usr/bin/time measures heal's peak memory
   faketime                 # .ci/run: the whole suite again with the clock 400 days ahead
 )

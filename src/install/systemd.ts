@@ -3,6 +3,13 @@
  * starts it (`heal-scan.timer`), both pure text. Output goes to the journal
  * (`journalctl --user -u heal-scan`).
  *
+ * The service has KillMode=process: when a oneshot's main process exits, systemd stops the unit
+ * and, by default (KillMode=control-group), kills every process still in its cgroup — so a
+ * service heal started with `detach: true` (its own session, but the same cgroup) would die with
+ * the scan. With KillMode=process only the scan itself is signalled; test/systemd/schedule.test.ts
+ * proves it with the real timer in a container. (systemd.kill(5) calls KillMode=process "not
+ * recommended" for services whose leftovers are garbage; here the leftovers are the point.)
+ *
  * Intervals that a calendar expression keeps evenly (seconds dividing a minute, minutes dividing
  * an hour, hours dividing a day) use OnCalendar= with Persistent=true, so a run missed while the
  * machine was off happens at the next start; any other interval uses OnBootSec= +
@@ -86,6 +93,10 @@ export function renderService(job: ScanJob): string {
     '',
     '[Service]',
     'Type=oneshot',
+    '# A service a scan starts (a `command` restart with detach: true, or one a restart command',
+    '# backgrounds) must outlive the scan: with the default KillMode=control-group systemd kills',
+    '# every process left in this unit when the scan ends.',
+    'KillMode=process',
     `ExecStart=${execStart(job)}`,
     `Environment=${systemdEnvironment('PATH', job.path)}`,
     '',

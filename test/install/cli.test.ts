@@ -125,6 +125,7 @@ describe('heal install systemd', () => {
 
     const service = parseUnit(await readFile(join(units, 'heal-scan.service'), 'utf8'));
     expect(service['Service']?.['Type']).toEqual(['oneshot']);
+    expect(service['Service']?.['KillMode']).toEqual(['process']);
     const execStart = service['Service']?.['ExecStart']?.[0] ?? '';
     const node = execStart.split(' ')[0];
     expect(sameNode(node)).toBe(true);

@@ -39,11 +39,14 @@ function run(program: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 describe('heal-scan.service', () => {
-  it('is a oneshot that runs absolute node and CLI paths with --config and a PATH, and nothing else', () => {
+  it('is a oneshot with KillMode=process that runs absolute node and CLI paths with --config and a PATH, and nothing else', () => {
     expect(parseUnit(renderService(job()))).toEqual({
       Unit: { Description: ['heal scan: check local services and restart what is down'] },
       Service: {
         Type: ['oneshot'],
+        // The real timer in test/systemd/schedule.test.ts proves what this is for: a detached
+        // service the scan started outlives it.
+        KillMode: ['process'],
         ExecStart: ['/usr/local/bin/node /usr/local/lib/node_modules/heal/dist/cli.js scan --config /home/you/services.yaml'],
         Environment: ['"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"'],
       },
