@@ -52,7 +52,7 @@ export function simClock(start: number = SIM_T0): SimClock {
   return {
     now: () => start + jumped + Math.floor(performance.now() - realStart),
     async sleep(ms, signal) {
-      if (ms > 0 && !signal?.aborted) jumped += ms;
+      if (ms > 0 && !signal?.aborted) jumped += Math.ceil(ms);
       await new Promise<void>((resolve) => setImmediate(resolve));
     },
     advance(ms) {
@@ -108,7 +108,9 @@ export async function simWorkspace(manifestText: string, options: { start?: numb
   const { logger, lines } = capturingLogger();
   const env = { ...process.env, ...options.env };
   const deps = simDeps(clock, { logger, env });
-  const load = () => loadManifest(manifest, env, { cache: false });
+  // Parsed once per write(): the file only changes there.
+  let loaded: Promise<LoadedManifest> | undefined;
+  const load = () => (loaded ??= loadManifest(manifest, env, { cache: false }));
   const state = () => loadState(stateDir, logger, { readOnly: true });
   const ws: SimWorkspace = {
     dir,
@@ -117,7 +119,10 @@ export async function simWorkspace(manifestText: string, options: { start?: numb
     deps,
     logger,
     logs: lines,
-    write: (text) => writeFile(manifest, text),
+    async write(text) {
+      loaded = undefined;
+      await writeFile(manifest, text);
+    },
     load,
     async scan(scanOptions = {}) {
       return scan({ loaded: await load(), stateDir, deps, ...scanOptions });
