@@ -6,6 +6,7 @@
  * `success_threshold` healthy scans close it, and a failed heal opens it again with the wait
  * doubled (up to `max_open_for`). `heal reset` closes it by hand.
  */
+import { waitEndsAt } from './common/time.js';
 import type { BreakerSettings } from './manifest/schema.js';
 
 export type BreakerState =
@@ -15,17 +16,24 @@ export type BreakerState =
 
 export const CLOSED: BreakerState = { state: 'closed', failures: 0 };
 
-/** The breaker as it stands at `now`: an OPEN breaker whose wait is over is HALF_OPEN. */
+/**
+ * The breaker as it stands at `now`: an OPEN breaker whose wait is over is HALF_OPEN. A breaker
+ * opened "in the future" (the clock was set back) waits `openForMs` from `now`, no longer.
+ */
 export function breakerAt(breaker: BreakerState, now: number): BreakerState {
-  if (breaker.state === 'open' && now >= breaker.openedAt + breaker.openForMs) {
-    return { state: 'half_open', since: breaker.openedAt + breaker.openForMs, openForMs: breaker.openForMs, successes: 0 };
+  if (breaker.state === 'open') {
+    const reopens = waitEndsAt(breaker.openedAt, breaker.openForMs, now);
+    if (now >= reopens) return { state: 'half_open', since: reopens, openForMs: breaker.openForMs, successes: 0 };
   }
   return breaker;
 }
 
-/** When an OPEN breaker lets one heal through, or undefined when it is not open. */
-export function halfOpensAt(breaker: BreakerState): number | undefined {
-  return breaker.state === 'open' ? breaker.openedAt + breaker.openForMs : undefined;
+/**
+ * When an OPEN breaker lets one heal through, seen at `now` (never more than its `openForMs`
+ * away), or undefined when it is not open.
+ */
+export function halfOpensAt(breaker: BreakerState, now: number): number | undefined {
+  return breaker.state === 'open' ? waitEndsAt(breaker.openedAt, breaker.openForMs, now) : undefined;
 }
 
 /** A scan in which a heal did not bring the service back. */

@@ -1,9 +1,11 @@
 /** What the state knows of each service, derived without running a check: a pure view. */
 import { alertConfig } from './alerts/levels.js';
+import { channelPausedUntil } from './alerts/outbox.js';
 import { breakerAt, halfOpensAt } from './breaker.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { resolveService } from './manifest/resolve.js';
-import { HOUR_MS } from './heal/policy.js';
+import { elapsedSince, windowEndsAt } from './common/time.js';
+import { cooldownEndsAt, healsInLastHour } from './heal/policy.js';
 import { serviceStateOf, type State } from './state/schema.js';
 
 export type ServiceStatusView = {
@@ -53,8 +55,9 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
     const known = serviceStateOf(state, name);
     const lastHeal = known?.heals.at(-1);
     const breaker = known ? breakerAt(known.breaker, now) : undefined;
-    const reopens = breaker ? halfOpensAt(breaker) : undefined;
+    const reopens = breaker ? halfOpensAt(breaker, now) : undefined;
     const silence = Object.hasOwn(state.alerts.silences, name) ? state.alerts.silences[name] : undefined;
+    const silencedUntil = silence ? windowEndsAt(silence.createdAt, silence.until, now) : undefined;
     const lastAlert = Object.entries(state.alerts.keys)
       .filter(([key, k]) => key.startsWith(`${name}/`) && k.notified)
       .map(([key, k]) => ({ at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels }))
@@ -63,15 +66,15 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
       name,
       enabled: spec.enabled,
       status: known?.status ?? 'unknown',
-      ...(known ? { since: iso(known.since), forMs: now - known.since } : {}),
+      ...(known ? { since: iso(known.since), forMs: elapsedSince(known.since, now) } : {}),
       failingScans: known?.failingScans ?? 0,
-      healsLastHour: known?.heals.filter((h) => now - h.at < HOUR_MS).length ?? 0,
+      healsLastHour: known ? healsInLastHour(known.heals, now).length : 0,
       maxHealsPerHour: config.maxHealsPerHour,
-      cooldownLeftMs: lastHeal ? Math.max(0, lastHeal.at + config.cooldownMs - now) : 0,
+      cooldownLeftMs: lastHeal ? Math.max(0, cooldownEndsAt(lastHeal.at, config.cooldownMs, now) - now) : 0,
       breaker: breaker?.state ?? 'closed',
       ...(reopens !== undefined ? { halfOpenInMs: reopens - now } : {}),
       ...(known?.flapping ? { flapping: { since: iso(known.flapping.since), reason: known.flapping.reason } } : {}),
-      ...(silence && silence.until > now ? { silenced: { until: iso(silence.until), ...(silence.reason ? { reason: silence.reason } : {}) } } : {}),
+      ...(silence && silencedUntil !== undefined && silencedUntil > now ? { silenced: { until: iso(silencedUntil), ...(silence.reason ? { reason: silence.reason } : {}) } } : {}),
       ...(lastHeal ? { lastHeal: { at: iso(lastHeal.at), result: lastHeal.result, ...(lastHeal.error ? { error: lastHeal.error } : {}), ...(lastHeal.facts ? { facts: lastHeal.facts } : {}) } } : {}),
       ...(lastAlert ? { lastAlert: { ...lastAlert, at: iso(lastAlert.at) } } : {}),
       checks: known?.checks ?? [],
@@ -79,18 +82,19 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
   });
   const channels = Object.keys(alertConfig(loaded.manifest).channels).map((name): ChannelStatusView => {
     const s = state.alerts.channels[name];
+    const paused = channelPausedUntil(state.alerts, name, now);
     return {
       name,
       waiting: state.alerts.outbox.filter((e) => e.message.channel === name).length,
       ...(s?.lastSuccessAt ? { lastSuccessAt: iso(s.lastSuccessAt) } : {}),
       ...(s?.lastError ? { lastError: s.lastError.error } : {}),
       ...(s?.gone ? { gone: s.gone.error } : {}),
-      ...(s?.retryAfterUntil && s.retryAfterUntil > now ? { retryAfterUntil: iso(s.retryAfterUntil) } : {}),
+      ...(paused !== undefined ? { retryAfterUntil: iso(paused) } : {}),
     };
   });
   const last = state.lastScan;
   return {
-    ...(last ? { lastScan: { startedAt: iso(last.startedAt), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: now - last.startedAt, stale: now - last.startedAt > STALE_INTERVALS * loaded.manifest.interval } } : {}),
+    ...(last ? { lastScan: { startedAt: iso(last.startedAt), durationMs: last.durationMs, exitCode: last.exitCode, agoMs: elapsedSince(last.startedAt, now), stale: elapsedSince(last.startedAt, now) > STALE_INTERVALS * loaded.manifest.interval } } : {}),
     intervalMs: loaded.manifest.interval,
     services,
     channels,

@@ -25,7 +25,18 @@ describe('the circuit breaker', () => {
   it('is half-open once the wait is over, and says when that is', () => {
     expect(breakerAt(open(T), T + 59_999)).toEqual(open(T));
     expect(breakerAt(open(T), T + 60_000)).toEqual({ state: 'half_open', since: T + 60_000, openForMs: 60_000, successes: 0 });
-    expect(halfOpensAt(open(T))).toBe(T + 60_000);
-    expect(halfOpensAt(CLOSED)).toBeUndefined();
+    expect(halfOpensAt(open(T), T + 1)).toBe(T + 60_000);
+    expect(halfOpensAt(CLOSED, T)).toBeUndefined();
+  });
+
+  describe('opened "in the future" (the clock was set back): open for no longer than open_for from now', () => {
+    const DAY = 86_400_000;
+    it.each([
+      ['a day ahead', T + DAY],
+      ['a second ahead', T + 1_000],
+    ])('opened %s: half-opens at most open_for later', (_what, openedAt) => {
+      expect(halfOpensAt(open(openedAt), T)).toBe(T + 60_000);
+      expect(breakerAt(open(openedAt), T)).toEqual(open(openedAt));
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED } from '../src/breaker.js';
+import { decideHeal } from '../src/heal/policy.js';
+import { resolveServices } from '../src/manifest/resolve.js';
 import type { LoadedManifest } from '../src/manifest/load.js';
 import { parseManifest } from '../src/manifest/parse.js';
 import { emptyState, type State } from '../src/state/schema.js';
@@ -43,7 +45,7 @@ describe('statusView', () => {
     const view = statusView(manifest, stateWith(), NOW);
     expect(view.services[0]).toEqual({
       name: 'api', enabled: true, status: 'down', since: new Date(NOW - 20 * MIN).toISOString(), forMs: 20 * MIN, failingScans: 4,
-      healsLastHour: 2, maxHealsPerHour: 3, cooldownLeftMs: 6 * MIN, breaker: 'open', halfOpenInMs: 6 * MIN,
+      healsLastHour: 2, maxHealsPerHour: 3, cooldownLeftMs: 6 * MIN - 10_000, breaker: 'open', halfOpenInMs: 6 * MIN,
       lastHeal: { at: new Date(NOW - 4 * MIN).toISOString(), result: 'failed', error: 'connection refused' }, checks: [],
     });
     expect(view.services[1]).toMatchObject({ name: 'off', enabled: false, status: 'unknown', breaker: 'closed' });
@@ -70,5 +72,52 @@ describe('statusView', () => {
       lastAlert: { at: new Date(NOW - 10 * MIN).toISOString(), kind: 'down', level: 'critical', channels: ['log'] },
     });
     expect(view.channels).toEqual([{ name: 'log', waiting: 1 }]);
+  });
+
+  describe('cooldown left is what the decision waits for', () => {
+    it.each([
+      ['10s', 2_000, 7_000],
+      ['10s', 9_000, 0],
+      ['1m', 30_000, 24_000],
+      ['5m', 60_000, 3 * MIN + 50_000],
+      ['10m', 4 * MIN, 5 * MIN + 50_000],
+    ])('cooldown %s, restarted %ims ago: %ims left', (cooldown, ago, left) => {
+      const m = loaded(`version: 1
+defaults: { cooldown: ${cooldown}, max_heals_per_hour: 100 }
+services:
+  api:
+    checks: [ { type: port, port: 1 } ]
+    restart: { type: command, run: ["true"] }
+`);
+      const state = stateWith();
+      const api = state.services['api']!;
+      state.services['api'] = { ...api, breaker: CLOSED, heals: [{ at: NOW - ago, result: 'failed' }] };
+      expect(statusView(m, state, NOW).services[0]?.cooldownLeftMs).toBe(left);
+      const decision = decideHeal({ service: resolveServices(m.manifest)[0]!, previous: state.services['api'], healthy: false, parentsDown: [], now: NOW });
+      if (left === 0) expect(decision).toMatchObject({ action: 'restart' });
+      else expect(decision).toMatchObject({ action: 'hold', rule: 'cooldown', untilMs: NOW + left });
+    });
+  });
+
+  it('shows nothing from the future longer than its own setting after the clock was set back a day', () => {
+    const DAY = 24 * 60 * MIN;
+    const state = stateWith({ lastScan: { startedAt: NOW + DAY, durationMs: 5, exitCode: 1 } });
+    const api = state.services['api']!;
+    state.services['api'] = {
+      ...api, since: NOW + DAY, heals: [{ at: NOW + DAY, result: 'failed' }], breaker: { state: 'open', openedAt: NOW + DAY, openForMs: 10 * MIN },
+    };
+    state.alerts.silences['api'] = { until: NOW + DAY + 120 * MIN, createdAt: NOW + DAY };
+    state.alerts.channels['log'] = { retryAfterUntil: NOW + DAY + 30_000, lastError: { at: NOW + DAY, error: 'HTTP 429' } };
+    const view = statusView(manifest, state, NOW);
+    expect(view.lastScan).toMatchObject({ agoMs: 0, stale: false });
+    expect(view.services[0]).toMatchObject({
+      forMs: 0,
+      healsLastHour: 1,
+      cooldownLeftMs: 10 * MIN - 10_000,
+      breaker: 'open',
+      halfOpenInMs: 10 * MIN,
+      silenced: { until: new Date(NOW + 120 * MIN).toISOString() },
+    });
+    expect(view.channels).toEqual([{ name: 'log', waiting: 0, lastError: 'HTTP 429', retryAfterUntil: new Date(NOW + 30_000).toISOString() }]);
   });
 });

@@ -19,6 +19,7 @@
  */
 import type { AlertLevel } from '../manifest/schema.js';
 import type { DecisionRule } from '../heal/policy.js';
+import { elapsedSince, windowEndsAt } from '../common/time.js';
 import { formatDuration } from '../duration.js';
 import { levelRank, type AlertConfig } from './levels.js';
 import type { AlertKeyState, AlertsState, Silence } from './state.js';
@@ -62,7 +63,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   const keys: Record<string, AlertKeyState> = Object.fromEntries(
     Object.entries(previous.keys).filter(([key]) => input.known.includes(serviceOf(key))),
   );
-  const silences = Object.fromEntries(Object.entries(previous.silences).filter(([, s]) => s.until > now));
+  const silences = Object.fromEntries(Object.entries(previous.silences).filter(([, s]) => isSilenced(s, now)));
   const routed: RoutedNotice[] = [];
   const refreshed: RoutedNotice[] = [];
   const refreshChannels = new Set(input.refreshChannels ?? []);
@@ -91,7 +92,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
         ? { ...before, failing: before.failing + 1, level }
         : { failing: 1, since: kind === 'flapping' && svc.flapping ? svc.flapping.since : now, level };
       const { cooldownMs, channels } = config.levels[level];
-      const due = state.failing >= threshold && (!state.notified || now - state.notified.at >= cooldownMs);
+      const due = state.failing >= threshold && (!state.notified || elapsedSince(state.notified.at, now) >= cooldownMs);
       if (due && !silenced && channels.length) {
         const count = (state.notified?.count ?? 0) + 1;
         routed.push({ notice: failingNotice(svc, kind, key, state, count, now, host), channels });
@@ -105,7 +106,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
 
     const healedKey = `${svc.service}/healed`;
     const healed = keys[healedKey];
-    if (healed && now - (healed.notified?.at ?? 0) >= config.levels[healed.level].cooldownMs) delete keys[healedKey];
+    if (healed && elapsedSince(healed.notified?.at ?? 0, now) >= config.levels[healed.level].cooldownMs) delete keys[healedKey];
     if (svc.status === 'healed' && !resolvedDown && !keys[healedKey] && !silenced) {
       const { channels } = config.levels[svc.healedLevel];
       if (channels.length) {
@@ -124,8 +125,9 @@ function downCondition(svc: ServiceAlertInput): Condition {
   return svc.status === 'down' ? 'holds' : 'clear';
 }
 
+/** A silence set "in the future" (the clock was set back) lasts its `--for` from now, no longer. */
 function isSilenced(silence: Silence | undefined, now: number): boolean {
-  return silence !== undefined && silence.until > now;
+  return silence !== undefined && windowEndsAt(silence.createdAt, silence.until, now) > now;
 }
 
 function serviceOf(key: string): string {
@@ -151,7 +153,7 @@ function failingNotice(svc: ServiceAlertInput, kind: 'down' | 'flapping', key: s
 }
 
 function resolvedNotice(svc: ServiceAlertInput, kind: 'down' | 'flapping', key: string, state: AlertKeyState, now: number, host: string): Notice {
-  const downForMs = now - state.since;
+  const downForMs = elapsedSince(state.since, now);
   return {
     id: `${key}@${state.since}/resolved`,
     key,

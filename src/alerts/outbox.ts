@@ -3,6 +3,7 @@
  * enters the outbox before it is sent and leaves it only when its channel accepted it, when
  * the channel refused it for good, or when it is older than `max_age`.
  */
+import { elapsedSince, windowEndsAt } from '../common/time.js';
 import type { AlertsState, OutboxEntry } from './state.js';
 import type { Message, SendOutcome } from './types.js';
 
@@ -20,7 +21,7 @@ export function expire(
   const dropped: { entry: OutboxEntry; why: string }[] = [];
   const outbox = state.outbox.filter((entry) => {
     if (!channels.has(entry.message.channel)) dropped.push({ entry, why: `channel "${entry.message.channel}" is no longer in the manifest` });
-    else if (now - entry.message.createdAt >= maxAgeMs) dropped.push({ entry, why: `undelivered after ${Math.round((now - entry.message.createdAt) / 60_000)} minutes (max_age)` });
+    else if (elapsedSince(entry.message.createdAt, now) >= maxAgeMs) dropped.push({ entry, why: `undelivered after ${Math.round(elapsedSince(entry.message.createdAt, now) / 60_000)} minutes (max_age)` });
     else return true;
     return false;
   });
@@ -29,8 +30,19 @@ export function expire(
 
 /** Whether a channel may be tried now: not while a 429's retry-after runs. */
 export function channelReady(state: AlertsState, channel: string, now: number): boolean {
-  const until = state.channels[channel]?.retryAfterUntil;
-  return until === undefined || until <= now;
+  return channelPausedUntil(state, channel, now) === undefined;
+}
+
+/**
+ * Until when a 429's retry-after pauses the channel, seen at `now`; undefined when it does not.
+ * The pause runs from the failed send (`lastError.at`): one asked for "in the future" (the clock
+ * was set back) runs from `now`, never longer than it was asked for.
+ */
+export function channelPausedUntil(state: AlertsState, channel: string, now: number): number | undefined {
+  const status = state.channels[channel];
+  if (status?.retryAfterUntil === undefined) return undefined;
+  const until = windowEndsAt(status.lastError?.at ?? now, status.retryAfterUntil, now);
+  return until > now ? until : undefined;
 }
 
 /** Records one send attempt of the outbox entry with this message id. */

@@ -10,11 +10,15 @@
  *  4. flapping                 the crash-loop guard stopped restarts (heal reset NAME lifts it)
  *  5. breaker-open             too many failed heals; one is tried again when it half-opens
  *  6. starting                 restarted less than start_grace ago: still booting, not failed
- *  7. cooldown                 restarted less than cooldown ago (less 10 s of schedule slack)
+ *  7. cooldown                 restarted less than cooldown ago (less the schedule slack)
  *  8. hourly-cap               max_heals_per_hour reached in the last sliding hour
  *  9. restart                  (half-open-trial when the breaker lets one through)
+ *
+ * Every wait is measured with common/time.ts: a restart remembered "in the future" (the clock
+ * was set back) counts as made now, so no rule holds a restart back longer than its own setting.
  */
 import { breakerAt, halfOpensAt } from '../breaker.js';
+import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../duration.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { ServiceState } from '../state/schema.js';
@@ -22,11 +26,33 @@ import type { ServiceState } from '../state/schema.js';
 export const HOUR_MS = 3_600_000;
 
 /**
- * A cooldown with less than this left counts as over. heal runs on a schedule as long as the
- * default cooldown (5m); without slack, a scan that starts a second early would hold back the
- * restart for a whole interval.
+ * A cooldown with less than its slack left counts as over. heal runs on a schedule as long as
+ * the default cooldown (5m); without slack, a scan that starts a second early would hold back
+ * the restart for a whole interval. The slack is this much at most, and never more than
+ * {@link SCHEDULE_SLACK_FRACTION} of the cooldown, so a short cooldown stays a cooldown.
  */
 export const SCHEDULE_SLACK_MS = 10_000;
+/** The largest part of a cooldown the schedule slack may take. */
+export const SCHEDULE_SLACK_FRACTION = 0.1;
+
+/** The schedule slack of a cooldown: 10 s, or a tenth of the cooldown when that is less. */
+export function scheduleSlackMs(cooldownMs: number): number {
+  return Math.min(SCHEDULE_SLACK_MS, Math.floor(cooldownMs * SCHEDULE_SLACK_FRACTION));
+}
+
+/**
+ * When the cooldown after a restart at `lastHealAt` ends, seen at `now`: the cooldown less its
+ * schedule slack, never later than that from `now` (a restart "in the future" counts as made
+ * now). The decision and `heal status` both ask this.
+ */
+export function cooldownEndsAt(lastHealAt: number, cooldownMs: number, now: number): number {
+  return waitEndsAt(lastHealAt, cooldownMs - scheduleSlackMs(cooldownMs), now);
+}
+
+/** The restarts of `heals` made within the hour before `now` (one "in the future" counts as now). */
+export function healsInLastHour<T extends { at: number }>(heals: readonly T[], now: number): T[] {
+  return heals.filter((heal) => elapsedSince(heal.at, now) < HOUR_MS);
+}
 
 export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
 
@@ -58,24 +84,29 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
   }
 
   const breaker = breakerAt(previous?.breaker ?? { state: 'closed', failures: 0 }, now);
-  const reopens = halfOpensAt(breaker);
+  const reopens = halfOpensAt(breaker, now);
   if (reopens !== undefined) {
     return { action: 'hold', rule: 'breaker-open', untilMs: reopens, reason: `circuit breaker open: one restart will be tried in ${formatDuration(reopens - now)}` };
   }
 
   const heals = previous?.heals ?? [];
   const last = heals.at(-1);
-  if (last && now - last.at < service.startGraceMs) {
-    const untilMs = last.at + service.startGraceMs;
-    return { action: 'hold', rule: 'starting', untilMs, reason: `starting: restarted ${formatDuration(now - last.at)} ago, start_grace ends in ${formatDuration(untilMs - now)}` };
+  if (last) {
+    const ago = formatDuration(elapsedSince(last.at, now));
+    const graceEnds = waitEndsAt(last.at, service.startGraceMs, now);
+    if (now < graceEnds) {
+      return { action: 'hold', rule: 'starting', untilMs: graceEnds, reason: `starting: restarted ${ago} ago, start_grace ends in ${formatDuration(graceEnds - now)}` };
+    }
+    const cooldownEnds = cooldownEndsAt(last.at, service.cooldownMs, now);
+    if (now < cooldownEnds) {
+      return { action: 'hold', rule: 'cooldown', untilMs: cooldownEnds, reason: `cooldown: last restart ${ago} ago, next allowed in ${formatDuration(cooldownEnds - now)}` };
+    }
   }
-  if (last && now - last.at < service.cooldownMs - SCHEDULE_SLACK_MS) {
-    const untilMs = last.at + service.cooldownMs;
-    return { action: 'hold', rule: 'cooldown', untilMs, reason: `cooldown: last restart ${formatDuration(now - last.at)} ago, next allowed in ${formatDuration(untilMs - now)}` };
-  }
-  const inHour = heals.filter((heal) => now - heal.at < HOUR_MS);
+  const inHour = healsInLastHour(heals, now);
   if (inHour.length >= service.maxHealsPerHour) {
-    const untilMs = (inHour[0]?.at ?? now) + HOUR_MS;
+    // Allowed again once enough of them leave the hour to bring the count below the cap.
+    const leaving = inHour.map((heal) => heal.at).sort((a, b) => a - b)[inHour.length - service.maxHealsPerHour] ?? now;
+    const untilMs = waitEndsAt(leaving, HOUR_MS, now);
     return { action: 'hold', rule: 'hourly-cap', untilMs, reason: `hourly cap: ${inHour.length} of ${service.maxHealsPerHour} restarts used in the last hour, next allowed in ${formatDuration(untilMs - now)}` };
   }
   if (breaker.state === 'half_open') return { action: 'restart', rule: 'half-open-trial', reason: 'circuit breaker half-open: one restart allowed' };

@@ -3,6 +3,7 @@
  * where the breaker moves and where the crash-loop guard marks a service as flapping.
  */
 import { breakerAt, CLOSED, onHealFailed, onHealthy } from '../breaker.js';
+import { elapsedSince } from '../common/time.js';
 import type { DecisionRule } from '../heal/policy.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { CheckRecord, HealRecord, ServiceState } from './schema.js';
@@ -34,7 +35,7 @@ export function recordService(
   const status = result.healthy ? 'up' : 'down';
   const changed = previous?.status !== status;
   const heals = [...(previous?.heals ?? []), ...(result.heal ? [result.heal] : [])]
-    .filter((heal) => now - heal.at < HEAL_MEMORY_MS)
+    .filter((heal) => elapsedSince(heal.at, now) < HEAL_MEMORY_MS)
     .slice(-HEAL_MEMORY_COUNT);
 
   const breakerBefore = previous?.breaker ?? CLOSED;

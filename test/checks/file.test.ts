@@ -54,6 +54,33 @@ describe('file check', () => {
     expect(outcome).toMatchObject({ ok: false, error: `${path} is 1h old (max 5m)` });
   });
 
+  describe('a heartbeat modified in the future (the clock was set back since it was written)', () => {
+    // One clock for the file's time and the check: the real one, read once.
+    const NOW = Date.now();
+    async function touchedAt(name: string, at: number): Promise<string> {
+      const path = join(dir, name);
+      await writeFile(path, 'beat\n');
+      await utimes(path, new Date(at), new Date(at));
+      return path;
+    }
+    const checkAt = (path: string, maxAge: string) => {
+      const ctx = checkContext(2_000, { baseDir: dir });
+      return fileChecker.run(fileCheck.parse({ type: 'file', path, max_age: maxAge }), { ...ctx, deps: { ...ctx.deps, now: () => NOW } });
+    };
+
+    it.each([
+      ['a day ahead', 86_400_000, '2m', { ok: false, error: 'beat was modified 1d in the future (clock change?)' }],
+      ['an hour ahead, max_age 1d', 3_600_000, '1d', { ok: false, error: 'beat was modified 1h in the future (clock change?)' }],
+      ['6s ahead: past the 5s tolerance', 6_000, '2m', { ok: false, error: 'beat was modified 6s in the future (clock change?)' }],
+      ['5s ahead: within the tolerance, fresh', 5_000, '2m', { ok: true, detail: '0ms old' }],
+      ['1s ahead: within the tolerance, fresh', 1_000, '2m', { ok: true, detail: '0ms old' }],
+      ['2s ahead, max_age 1s: the tolerance is never more than max_age', 2_000, '1s', { ok: false, error: 'beat was modified 2s in the future (clock change?)' }],
+    ])('%s: %j', async (_what, aheadMs, maxAge, outcome) => {
+      await touchedAt('beat', NOW + aheadMs);
+      expect(await checkAt('beat', maxAge)).toMatchObject(outcome);
+    });
+  });
+
   it('describes itself by its path', () => {
     expect(fileChecker.describe(fileCheck.parse({ type: 'file', path: 'run/beat', max_age: '1m' }))).toBe('file run/beat');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED, type BreakerState } from '../../src/breaker.js';
-import { decideHeal } from '../../src/heal/policy.js';
+import { cooldownEndsAt, decideHeal, scheduleSlackMs } from '../../src/heal/policy.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
 import type { HealRecord, ServiceState } from '../../src/state/schema.js';
@@ -57,10 +57,74 @@ describe('decideHeal', () => {
       expect(decide(service(), state([ago])).action).toBe(action);
     });
 
-    it('says how long is left', () => {
+    it('says how long is left, the schedule slack taken off', () => {
       expect(decide(service(), state([2 * MIN]))).toEqual({
-        action: 'hold', rule: 'cooldown', untilMs: NOW + 3 * MIN, reason: 'cooldown: last restart 2m ago, next allowed in 3m',
+        action: 'hold', rule: 'cooldown', untilMs: NOW + 2 * MIN + 50 * S, reason: 'cooldown: last restart 2m ago, next allowed in 2m50s',
       });
+    });
+  });
+
+  describe('schedule slack never takes more than a tenth of a cooldown', () => {
+    it.each([
+      // cooldown, slack, last restart ago, action
+      ['0s', 0, 0, 'restart'],
+      ['1s', 100, 800, 'hold'],
+      ['1s', 100, 900, 'restart'],
+      ['10s', 1 * S, 2 * S, 'hold'],
+      ['10s', 1 * S, 8 * S, 'hold'],
+      ['10s', 1 * S, 9 * S, 'restart'],
+      ['30s', 3 * S, 26 * S, 'hold'],
+      ['30s', 3 * S, 27 * S, 'restart'],
+      ['1m', 6 * S, 53 * S, 'hold'],
+      ['1m', 6 * S, 54 * S, 'restart'],
+      ['100s', 10 * S, 89 * S, 'hold'],
+      ['5m', 10 * S, 5 * MIN - 11 * S, 'hold'],
+      ['5m', 10 * S, 5 * MIN - 10 * S, 'restart'],
+      ['1h', 10 * S, 60 * MIN - 11 * S, 'hold'],
+    ])('cooldown %s (slack %ims), restarted %ims ago: %s', (cooldown, slack, ago, action) => {
+      const svc = service(`cooldown: ${cooldown}, max_heals_per_hour: 100`);
+      expect(scheduleSlackMs(svc.cooldownMs)).toBe(slack);
+      const decision = decide(svc, state([ago]));
+      expect(decision.action).toBe(action);
+      if (decision.action === 'hold') expect(decision.untilMs).toBe(cooldownEndsAt(NOW - ago, svc.cooldownMs, NOW));
+    });
+
+    it('keeps a 10s cooldown: restarts are at least 9s apart', () => {
+      const svc = service('cooldown: 10s, max_heals_per_hour: 100');
+      expect(decide(svc, state([2 * S]))).toEqual({
+        action: 'hold', rule: 'cooldown', untilMs: NOW + 7 * S, reason: 'cooldown: last restart 2s ago, next allowed in 7s',
+      });
+    });
+  });
+
+  describe('a clock set back: a restart remembered in the future holds nothing back longer than its own setting', () => {
+    const DAY = 24 * 60 * MIN;
+    it.each([
+      // settings, heals (negative: in the future), rule, held for at most
+      ['start_grace 0s, cooldown 0s', 'cooldown: 0s, start_grace: 0s', [-DAY], 'down', 0],
+      ['start_grace 2m', 'cooldown: 0s, start_grace: 2m', [-DAY], 'starting', 2 * MIN],
+      ['cooldown 5m', 'cooldown: 5m', [-DAY], 'cooldown', 5 * MIN - 10 * S],
+      ['cooldown 10s', 'cooldown: 10s', [-DAY], 'cooldown', 9 * S],
+      ['hourly cap 1, cooldown 0s', 'cooldown: 0s, max_heals_per_hour: 1', [-DAY], 'hourly-cap', 60 * MIN],
+      ['hourly cap 2: one heal 30m ago, one in the future', 'cooldown: 0s, max_heals_per_hour: 2', [-DAY, 30 * MIN], 'hourly-cap', 30 * MIN],
+      ['hourly cap 3, two heals in the future', 'cooldown: 0s, max_heals_per_hour: 3', [-DAY, -2 * DAY], 'down', 0],
+    ])('%s (%s; restarts %j ms ago): %s', (_what, settings, agos, rule, heldAtMost) => {
+      const decision = decide(service(settings), state(agos));
+      expect(decision.rule).toBe(rule);
+      expect(decision.action === 'hold' ? decision.untilMs : NOW).toBe(NOW + heldAtMost);
+    });
+
+    it('says a restart from the future was made 0s ago', () => {
+      expect(decide(service('cooldown: 5m'), state([-DAY]))).toEqual({
+        action: 'hold', rule: 'cooldown', untilMs: NOW + 4 * MIN + 50 * S, reason: 'cooldown: last restart 0ms ago, next allowed in 4m50s',
+      });
+    });
+
+    it.each([
+      ['opened a day in the future, open_for 60s', { state: 'open', openedAt: NOW + DAY, openForMs: 60 * S } as BreakerState, NOW + 60 * S],
+      ['opened 30s in the future, open_for 60s', { state: 'open', openedAt: NOW + 30 * S, openForMs: 60 * S } as BreakerState, NOW + 60 * S],
+    ])('a breaker %s half-opens within open_for', (_what, breaker, until) => {
+      expect(decide(service('cooldown: 0s'), state([], { breaker }))).toMatchObject({ action: 'hold', rule: 'breaker-open', untilMs: until });
     });
   });
 

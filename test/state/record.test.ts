@@ -25,6 +25,12 @@ function play(results: ((at: number) => ServiceScanResult)[], start?: ServiceSta
 }
 
 describe('recordService', () => {
+  it('keeps a heal remembered in the future (the clock was set back): it is not taken for an old one and forgotten', () => {
+    const future = { at: NOW + 2 * HEAL_MEMORY_MS, result: 'failed' as const };
+    const previous = recordService(undefined, down, settings, NOW - SCAN);
+    expect(recordService({ ...previous, heals: [future] }, down, settings, NOW).heals).toEqual([future]);
+  });
+
   it('starts a new service at the status it was seen in', () => {
     expect(recordService(undefined, down, settings, NOW)).toEqual({
       status: 'down', since: NOW, lastScanAt: NOW, failingScans: 1, healthyScans: 0, checks, heals: [],
