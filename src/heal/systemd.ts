@@ -1,19 +1,45 @@
 /**
  * The `systemd` restarter: `systemctl [--user] restart <unit>`, then what systemd says of the
- * unit afterwards (ActiveState, SubState, NRestarts) as the outcome's facts, whether the
- * restart worked or not. Both calls share the restart's budget; never a shell.
+ * unit afterwards (ActiveState, SubState, NRestarts, Result) as the outcome's facts, whether the
+ * restart worked or not. Every call shares the restart's budget; never a shell.
+ *
+ * A unit whose start limit was hit (systemd.unit(5) StartLimitIntervalSec=/StartLimitBurst=)
+ * refuses every start until the window ends — an hour, for a unit that asks for one — and a
+ * plain restart would fail every scan until then. When the restart fails and systemd says
+ * Result=start-limit-hit, heal runs `systemctl reset-failed <unit>` and restarts it once more,
+ * and says so in the report. Heal's own cooldown and hourly cap still bound how often that
+ * happens.
  */
 import type { SystemdRestartSpec } from '../manifest/schema.js';
-import { parseShow, runSystemctl } from './systemctl.js';
-import type { RestartContext, Restarter } from './types.js';
+import { parseShow, runSystemctl, type SystemctlResult } from './systemctl.js';
+import type { RestartContext, RestartOutcome, Restarter } from './types.js';
 
 /** The unit properties kept as facts of a restart. */
-export const SYSTEMD_FACTS = ['ActiveState', 'SubState', 'NRestarts'] as const;
+export const SYSTEMD_FACTS = ['ActiveState', 'SubState', 'NRestarts', 'Result'] as const;
 
-/** ActiveState, SubState and NRestarts of the unit, or undefined when systemctl would not say. */
-async function unitFacts(spec: SystemdRestartSpec, ctx: RestartContext, left: () => number, budgetMs: number): Promise<Record<string, string> | undefined> {
-  const args = ['show', ...SYSTEMD_FACTS.flatMap((name) => ['-p', name]), spec.unit];
-  const shown = await runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' });
+/** systemd's Result= when a start was refused by the unit's start limit. */
+export const START_LIMIT_HIT = 'start-limit-hit';
+
+/** systemctl calls that share one budget. */
+type Session = {
+  systemctl(...args: string[]): Promise<SystemctlResult>;
+  left(): number;
+};
+
+function session(spec: SystemdRestartSpec, ctx: RestartContext): Session {
+  const budgetMs = Math.min(spec.timeout, ctx.timeoutMs);
+  const deadline = ctx.deps.now() + budgetMs;
+  const left = (): number => Math.max(0, deadline - ctx.deps.now());
+  return {
+    systemctl: (...args) => runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' }),
+    left,
+  };
+}
+
+/** The unit's facts, or undefined when systemctl would not say (or there is no time left to ask). */
+async function unitFacts(spec: SystemdRestartSpec, ctx: RestartContext, run: Session): Promise<Record<string, string> | undefined> {
+  if (run.left() <= 0) return undefined;
+  const shown = await run.systemctl('show', ...SYSTEMD_FACTS.flatMap((name) => ['-p', name]), spec.unit);
   if (!shown.ok) {
     ctx.deps.logger.warn({ service: ctx.service, error: shown.error }, 'could not read the unit state after a restart');
     return undefined;
@@ -22,6 +48,24 @@ async function unitFacts(spec: SystemdRestartSpec, ctx: RestartContext, left: ()
   const facts: Record<string, string> = {};
   for (const name of SYSTEMD_FACTS) if (properties[name] !== undefined) facts[name] = properties[name];
   return facts;
+}
+
+const withFacts = (facts: Record<string, string> | undefined): { facts?: Record<string, string> } => (facts ? { facts } : {});
+
+/** After a restart refused by the start limit: `reset-failed`, then one more restart. */
+async function afterStartLimit(spec: SystemdRestartSpec, ctx: RestartContext, run: Session, refused: string): Promise<RestartOutcome> {
+  const reset = await run.systemctl('reset-failed', spec.unit);
+  if (!reset.ok) return { ok: false, error: `${refused}; the start limit was hit, and systemctl reset-failed failed too: ${reset.error}` };
+  const again = await run.systemctl('restart', spec.unit);
+  const facts = await unitFacts(spec, ctx, run);
+  const flag = spec.user ? '--user ' : '';
+  if (!again.ok) return { ok: false, error: `${refused}; the start limit was hit: after systemctl ${flag}reset-failed the restart failed again: ${again.error}`, ...withFacts(facts) };
+  return {
+    ok: true,
+    detail: `systemctl ${flag}restart ${spec.unit} (refused: start limit hit), systemctl ${flag}reset-failed ${spec.unit}, systemctl ${flag}restart ${spec.unit}`,
+    note: `its start limit was hit: ran systemctl ${flag}reset-failed ${spec.unit} and restarted it once`,
+    ...withFacts(facts),
+  };
 }
 
 /** The `systemd` restart type. */
@@ -33,15 +77,12 @@ export const systemdRestarter: Restarter<SystemdRestartSpec> = {
   },
 
   async restart(spec, ctx) {
-    const budgetMs = Math.min(spec.timeout, ctx.timeoutMs);
-    const deadline = ctx.deps.now() + budgetMs;
-    const left = (): number => Math.max(0, deadline - ctx.deps.now());
-    const restarted = await runSystemctl(ctx.deps, spec.user, ['restart', spec.unit], { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' });
-    const missing = !restarted.ok && restarted.notFound === true;
-    const facts = left() > 0 && !missing ? await unitFacts(spec, ctx, left, budgetMs) : undefined;
-    const withFacts = facts ? { facts } : {};
-    return restarted.ok
-      ? { ok: true, detail: `systemctl ${spec.user ? '--user ' : ''}restart ${spec.unit}`, ...withFacts }
-      : { ok: false, error: restarted.error, ...withFacts };
+    const run = session(spec, ctx);
+    const restarted = await run.systemctl('restart', spec.unit);
+    if (!restarted.ok && restarted.notFound) return { ok: false, error: restarted.error };
+    const facts = await unitFacts(spec, ctx, run);
+    if (restarted.ok) return { ok: true, detail: `systemctl ${spec.user ? '--user ' : ''}restart ${spec.unit}`, ...withFacts(facts) };
+    if (facts?.Result === START_LIMIT_HIT && !restarted.timedOut && run.left() > 0) return afterStartLimit(spec, ctx, run, restarted.error);
+    return { ok: false, error: restarted.error, ...withFacts(facts) };
   },
 };

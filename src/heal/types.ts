@@ -7,7 +7,13 @@ import type { RestartSpec } from '../manifest/schema.js';
  * heal record.
  */
 export type RestartOutcome =
-  | { ok: true; detail?: string; facts?: Record<string, string> }
+  | {
+      ok: true;
+      detail?: string;
+      /** Something the restarter had to do besides the restart, for the report ("its start limit was hit: …"). */
+      note?: string;
+      facts?: Record<string, string>;
+    }
   | { ok: false; error: string; facts?: Record<string, string> };
 
 /** Everything a restarter may use besides its spec. */

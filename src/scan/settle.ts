@@ -79,7 +79,7 @@ async function settleService(service: ServiceConfig, checks: CheckReport[], pare
 async function heal(service: ServiceConfig, checks: CheckReport[], decision: Extract<HealDecision, { action: 'restart' }>, ctx: SettleContext): Promise<Settled> {
   const { deps, redact } = ctx;
   const spec = service.spec.restart!;
-  const action = redact(`restarted (${describeRestart(spec)})`);
+  let action = redact(`restarted (${describeRestart(spec)})`);
   const at = deps.now();
   await ctx.beforeRestart?.(service.name, at);
   const budget = Math.max(1, ctx.deadline - at);
@@ -89,6 +89,8 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
     'restart',
   );
   const facts = outcome.facts ? { facts: outcome.facts } : {};
+  // What the restarter did besides the restart (systemd: reset-failed after the unit's start limit).
+  if (outcome.ok && outcome.note) action = redact(`${action}, ${outcome.note}`);
   if (!outcome.ok) {
     const error = redact(outcome.error);
     return {

@@ -137,9 +137,11 @@ describe('systemd check', () => {
   const check = (fields: Record<string, unknown> = {}, timeoutMs = 5_000) =>
     systemdChecker.run(systemdCheck.parse({ type: 'systemd', unit: 'api.service', ...fields }), checkContext(timeoutMs));
 
+  const SHOW = ['show', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'Result', 'api.service'];
+
   it.each([
-    [false, 'system', ['show', '-p', 'ActiveState', '--value', 'api.service']],
-    [true, 'user', ['--user', 'show', '-p', 'ActiveState', '--value', 'api.service']],
+    [false, 'system', SHOW],
+    [true, 'user', ['--user', ...SHOW]],
   ] as const)('with user: %s passes an active %s unit, asking %j', async (user, manager, argv) => {
     const pid = await liveProcess();
     await fake.scenario({ [manager]: { 'api.service': { program: ['/usr/bin/api'], pid } }, started: [pid] });
@@ -149,12 +151,23 @@ describe('systemd check', () => {
   });
 
   it.each([
-    ['a failed unit', { program: ['/usr/bin/api'], failed: true }, 'ActiveState=failed'],
+    ['a failed unit', { program: ['/usr/bin/api'], failed: true, Result: 'exit-code' }, 'ActiveState=failed, Result=exit-code'],
+    ['a unit refused by its start limit', { program: ['/usr/bin/api'], failed: true, Result: 'start-limit-hit' }, 'ActiveState=failed, Result=start-limit-hit'],
     ['a stopped unit', { program: ['/usr/bin/api'] }, 'ActiveState=inactive'],
-    ['a unit systemd does not know', undefined, 'ActiveState=inactive'],
-  ])('fails %s with its ActiveState', async (_, unit, error) => {
-    await fake.scenario(unit ? { system: { 'api.service': unit } } : {});
+  ])('fails %s with its ActiveState and why', async (_, unit, error) => {
+    await fake.scenario({ system: { 'api.service': unit } });
     expect(await check()).toMatchObject({ ok: false, error });
+  });
+
+  it('fails a unit systemd does not know as not found, though systemctl exits 0 for it', async () => {
+    expect(await check()).toMatchObject({ ok: false, error: 'not found: systemd has no unit api.service (LoadState=not-found)' });
+  });
+
+  it('fails a unit whose program is missing, which systemctl restart still reported as started', async () => {
+    await fake.scenario({ system: { 'api.service': { program: ['/nonexistent/heal-test-program'] } } });
+    const restarted = await systemdRestarter.restart(systemdRestart.parse({ type: 'systemd', unit: 'api.service' }), restartContext(fake.dir));
+    expect(restarted).toMatchObject({ ok: true });
+    expect(await check()).toMatchObject({ ok: false, error: 'ActiveState=failed, Result=exit-code' });
   });
 
   it('reaches the user manager from cron: XDG_RUNTIME_DIR set to /run/user/<uid>', async () => {
@@ -185,6 +198,6 @@ describe('systemd check', () => {
   it('runs through the check registry', async () => {
     const spec = checkSpec.parse({ type: 'systemd', unit: 'api.service', user: true });
     expect(describeCheck(spec)).toBe('systemd --user api.service');
-    expect(await runCheckOnce(spec, checkContext())).toMatchObject({ ok: false, error: 'ActiveState=inactive' });
+    expect(await runCheckOnce(spec, checkContext())).toMatchObject({ ok: false, error: 'not found: systemd has no unit api.service (LoadState=not-found)' });
   });
 });

@@ -33,11 +33,11 @@ describe('systemd restarter', () => {
     const outcome = await restart(spec({ user }), restartContext(fake.dir));
 
     expect(outcome).toMatchObject({ ok: true, detail: `systemctl ${user ? '--user ' : ''}restart api.service` });
-    expect(await fake.argvs()).toEqual([restartArgv, showArgv]);
+    expect(await fake.argvs()).toEqual([restartArgv, [...showArgv.slice(0, -1), '-p', 'Result', 'api.service']]);
     await waitFor(() => healthy(port));
   });
 
-  it('records what systemd says of the unit afterwards as facts', async () => {
+  it('records what systemd says of the unit afterwards as facts (NRestarts counts only systemd\'s own restarts)', async () => {
     await fake.scenario({ system: { 'api.service': { program: serviceProgram(await freePort()), NRestarts: 2 } } });
 
     const outcome = await systemdRestarter.restart(spec(), restartContext(fake.dir));
@@ -45,7 +45,64 @@ describe('systemd restarter', () => {
     expect(outcome).toEqual({
       ok: true,
       detail: 'systemctl restart api.service',
-      facts: { ActiveState: 'active', SubState: 'running', NRestarts: '3' },
+      facts: { ActiveState: 'active', SubState: 'running', NRestarts: '2', Result: 'success' },
+    });
+  });
+
+  describe('a unit whose start limit was hit', () => {
+    /** A unit that allows one start an hour and has had it: the next start is refused. */
+    async function limited(port: number, extra: Record<string, unknown> = {}, manager: 'system' | 'user' = 'system'): Promise<void> {
+      await fake.scenario({
+        [manager]: { 'api.service': { program: serviceProgram(port), startLimitBurst: 1, startLimitIntervalSec: 3_600, starts: [Date.now()], ...extra } },
+      });
+    }
+
+    it.each([
+      [false, 'system', ''],
+      [true, 'user', '--user '],
+    ] as const)('with user: %s runs reset-failed and restarts it once, and says so', async (user, manager, flag) => {
+      const port = await freePort();
+      await limited(port, {}, manager);
+
+      const outcome = await restart(spec({ user }), restartContext(fake.dir));
+
+      expect(outcome).toEqual({
+        ok: true,
+        detail: `systemctl ${flag}restart api.service (refused: start limit hit), systemctl ${flag}reset-failed api.service, systemctl ${flag}restart api.service`,
+        note: `its start limit was hit: ran systemctl ${flag}reset-failed api.service and restarted it once`,
+        facts: { ActiveState: 'active', SubState: 'running', NRestarts: '0', Result: 'success' },
+      });
+      const u = user ? ['--user'] : [];
+      expect(await fake.argvs()).toEqual([
+        [...u, 'restart', 'api.service'],
+        [...u, ...SHOW, '-p', 'Result', 'api.service'],
+        [...u, 'reset-failed', 'api.service'],
+        [...u, 'restart', 'api.service'],
+        [...u, ...SHOW, '-p', 'Result', 'api.service'],
+      ]);
+      await waitFor(() => healthy(port));
+    });
+
+    it('restarts only once: a restart that fails again after reset-failed is a failure naming both', async () => {
+      await limited(await freePort(), { failRestart: true });
+
+      const outcome = await systemdRestarter.restart(spec(), restartContext(fake.dir));
+
+      expect(outcome).toEqual({
+        ok: false,
+        error:
+          'systemctl restart api.service failed: exit 1: Job for api.service failed because start of the service was attempted too often.; ' +
+          'the start limit was hit: after systemctl reset-failed the restart failed again: ' +
+          'systemctl restart api.service failed: exit 1: Job for api.service failed because the control process exited with error code.',
+        facts: { ActiveState: 'failed', SubState: 'failed', NRestarts: '0', Result: 'exit-code' },
+      });
+      expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['restart', 'show', 'reset-failed', 'restart', 'show']);
+    });
+
+    it('leaves a unit alone that failed for another reason: no reset-failed', async () => {
+      await fake.scenario({ system: { 'api.service': { program: serviceProgram(await freePort()), failRestart: true } } });
+      await systemdRestarter.restart(spec(), restartContext(fake.dir));
+      expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['restart', 'show']);
     });
   });
 
@@ -95,7 +152,7 @@ describe('systemd restarter', () => {
     expect(outcome).toEqual({
       ok: false,
       error: 'systemctl restart api.service failed: exit 1: Job for api.service failed because the control process exited with error code.',
-      facts: { ActiveState: 'failed', SubState: 'failed', NRestarts: '1' },
+      facts: { ActiveState: 'failed', SubState: 'failed', NRestarts: '0', Result: 'exit-code' },
     });
   });
 

@@ -37,8 +37,24 @@ export type LaunchctlScenario = {
   started?: number[];
 };
 
-/** A systemd unit as the fake systemctl keeps it. */
-export type FakeUnit = { program: string[]; cwd?: string; pid?: number; failed?: boolean; NRestarts?: number; failRestart?: boolean };
+/**
+ * A systemd unit as the fake systemctl keeps it: a Type=simple service running `program`, or
+ * with `failRestart` a oneshot whose program fails; `startLimitBurst` starts in
+ * `startLimitIntervalSec` (default 5 in 10 s) before starts are refused.
+ */
+export type FakeUnit = {
+  program: string[];
+  cwd?: string;
+  pid?: number;
+  failed?: boolean;
+  NRestarts?: number;
+  Result?: string;
+  failRestart?: boolean;
+  startLimitBurst?: number;
+  startLimitIntervalSec?: number;
+  /** When the starts the start limit counts happened (ms; written by the fake). */
+  starts?: number[];
+};
 export type SystemctlScenario = {
   system?: Record<string, FakeUnit>;
   user?: Record<string, FakeUnit>;
