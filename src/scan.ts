@@ -23,6 +23,7 @@ import { interpolatedSecrets, redactor } from './redact.js';
 import { checkServices } from './scan/check-services.js';
 import { scanExitCode, scanReport, type ScanReport, type ServiceReport } from './scan/report.js';
 import { settleServices, type Settled } from './scan/settle.js';
+import { settleClockChange } from './state/clock-change.js';
 import { acquireLock } from './state/lock.js';
 import { deliveryJournal, healJournal } from './state/journal.js';
 import { recordService } from './state/record.js';
@@ -58,7 +59,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const started = deps.now();
   const startPing = heartbeat && pingHeartbeat(heartbeat.url, 'start', undefined, { timeoutMs: heartbeat.timeout });
   try {
-    const state = await loadState(stateDir, deps.logger);
+    // Times the state remembers from the future (the clock was set back) count from now: said once, saved so.
+    const { state, clockChange } = settleClockChange(await loadState(stateDir, deps.logger), started);
+    if (clockChange) deps.logger.warn({ aheadMs: clockChange.aheadMs }, clockChange.message);
     const { reports, next, notices } = await scanWithState(options, state, started);
     let final = next;
     if (!options.dryRun) {
@@ -69,7 +72,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       const settled = deliveryJournal(stateDir, next, deps);
       final = { ...next, alerts: await deliver(next.alerts, { deps, channels: config.channels, maxAgeMs: config.maxAgeMs, deadline, intervalMs: loaded.manifest.interval, settled, secrets: loaded.secrets }) };
     }
-    const report = scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final);
+    const report: ScanReport = { ...scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final), ...(clockChange ? { warnings: [clockChange.message] } : {}) };
     final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
     if (!options.dryRun) await saveState(stateDir, final);
     // A partial scan would drop the series of the services it did not check.

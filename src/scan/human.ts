@@ -22,7 +22,8 @@ export function formatScanReport(report: ScanReport): string {
   const outbox = waiting.length
     ? [`outbox: ${waiting.map(([channel, n]) => `${n} message${n === 1 ? '' : 's'} for ${channel}`).join(', ')} not delivered yet; retried next scan`]
     : [];
-  return [head, ...lines, ...outbox].join('\n') + '\n';
+  const warnings = (report.warnings ?? []).map((w) => `warning: ${w}`);
+  return [head, ...warnings, ...lines, ...outbox].join('\n') + '\n';
 }
 
 function formatCheck(check: CheckReport): string {

@@ -30,6 +30,8 @@ export type ScanReport = {
   services: ServiceReport[];
   /** Messages still waiting in the outbox after this scan's sends, by channel. */
   outbox: Record<string, number>;
+  /** What the scan noticed beyond its services, one line each (a clock set back). */
+  warnings?: string[];
 };
 
 /** Scan exit code: 0 when every scanned service ended up or healed, 1 otherwise. */
