@@ -16,6 +16,11 @@ afterEach(() => servers.closeAll());
 
 const SMTP_PASS = 'sm7p-pa55word-never-logged';
 
+/**
+ * The channels' timeouts are upper bounds that only a hung peer reaches: every send here is
+ * answered (or refused) at once, but a loaded machine may take seconds to load discord.js and
+ * connect, and a send cut short by a tight timeout stays in the outbox, or goes out twice.
+ */
 function manifest(servicePort: number, smtpPort: number): string {
   return `version: 1
 log_file: heal.log
@@ -24,8 +29,8 @@ alerts:
   levels:
     critical: { threshold: 2, cooldown: 1h, channels: [discord, mail, log] }
   channels:
-    discord: { type: discord, webhook_url: "\${DISCORD_WEBHOOK_URL}", timeout: 1s }
-    mail: { type: email, host: 127.0.0.1, port: ${smtpPort}, user: heal, pass: "\${SMTP_PASS}", from: heal@example.com, to: [ops@example.com], timeout: 2s }
+    discord: { type: discord, webhook_url: "\${DISCORD_WEBHOOK_URL}", timeout: 10s }
+    mail: { type: email, host: 127.0.0.1, port: ${smtpPort}, user: heal, pass: "\${SMTP_PASS}", from: heal@example.com, to: [ops@example.com], timeout: 10s }
 services:
   api:
     checks: [ { type: port, port: ${servicePort} } ]
@@ -45,7 +50,7 @@ async function everythingWritten(dir: string): Promise<string> {
 }
 
 describe('alerts over several scans', () => {
-  it('delivers every notice exactly once to channels that were down for three scans, and leaks no secret', async () => {
+  it('delivers every notice exactly once to channels that were down for three scans, and leaks no secret', { timeout: 90_000 }, async () => {
     const discord = await servers.add(startDiscordServer());
     const servicePort = await freePort();
     const smtpPort = await freePort();
@@ -101,7 +106,7 @@ describe('alerts over several scans', () => {
     for (const run of [first, second, third, fourth, fifth]) expect(run.stdout + run.stderr).not.toContain(WEBHOOK_TOKEN);
   });
 
-  it('sends a notice written to the outbox by a scan that was killed before sending it', async () => {
+  it('sends a notice written to the outbox by a scan that was killed before sending it', { timeout: 90_000 }, async () => {
     const discord = await servers.add(startDiscordServer());
     const servicePort = await freePort();
     ws = await workspace(manifest(servicePort, await freePort()).replace('channels: [discord, mail, log]', 'channels: [discord]').replace('threshold: 2', 'threshold: 1'));
@@ -109,7 +114,7 @@ describe('alerts over several scans', () => {
     discord.behave({ kind: 'hang' }); // the send hangs: kill the scan while it waits
     const scanning = runHeal(['scan', '--config', ws.manifest, '--state-dir', ws.stateDir], { cwd: ws.dir, env, timeoutMs: 60_000 });
     const { waitFor } = await import('../helpers/cli.js');
-    await waitFor(() => discord.posts.length > 0, 10_000);
+    await waitFor(() => discord.posts.length > 0, 45_000);
     const lock = JSON.parse(await readFile(join(ws.stateDir, 'scan.lock'), 'utf8'));
     process.kill(lock.pid, 'SIGKILL');
     await scanning;
