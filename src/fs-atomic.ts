@@ -5,11 +5,14 @@
  *
  * Temp files are named "<name>.tmp-<pid>-<hex>", which never ends in the target's extension
  * (node_exporter reads only "*.prom"), and a killed writer's leftovers are removed by the next
- * write. The same scheme as state/store.ts, which could move onto this module.
+ * write: a temp file whose writer is gone, or older than any write lasts. Ages are measured
+ * against the file system's own clock (the mtime of the temp file just written), never against
+ * `Date.now()`, which a changed clock (or faketime) moves while file times stay put.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { pidExists } from './common/process-identity.js';
 
 /** A temp file older than this whose writer cannot be shown alive is a leftover and is removed. */
 const LEFTOVER_TEMP_AGE_MS = 60_000;
@@ -22,27 +25,35 @@ const LEFTOVER_TEMP_AGE_MS = 60_000;
 export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
   const dir = dirname(path);
   const name = basename(path);
-  await removeLeftoverTemps(dir, name);
   const temp = join(dir, `${name}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  let fsNow: number;
   try {
     const handle = await open(temp, 'wx', mode);
     try {
       await handle.chmod(mode);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
+      fsNow = (await handle.stat()).mtimeMs;
     } finally {
       await handle.close();
     }
     await rename(temp, path);
   } catch (error) {
+    // Also when the write failed: a full disk leaves the temp file created but short.
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   await syncDirectory(dir);
+  await removeLeftoverTemps(dir, name, fsNow);
 }
 
-/** Removes temp files of `name` left in `dir` by writers that were killed mid-write (dead pid, or old). */
-export async function removeLeftoverTemps(dir: string, name: string, now: number = Date.now()): Promise<void> {
+/**
+ * Removes temp files of `name` left in `dir` by writers that were killed mid-write: the writer's
+ * pid is gone, or the file is older than a minute at `fsNow` — a time read from the file
+ * system's clock (the mtime of a file just written), so a changed system clock cannot make a
+ * live writer's temp file look old.
+ */
+export async function removeLeftoverTemps(dir: string, name: string, fsNow: number): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -59,7 +70,7 @@ export async function removeLeftoverTemps(dir: string, name: string, now: number
       const path = join(dir, entry);
       try {
         const info = await stat(path);
-        if (pid !== process.pid && (!isAlive(pid) || now - info.mtimeMs > LEFTOVER_TEMP_AGE_MS)) await unlink(path);
+        if (pid !== process.pid && (!pidExists(pid) || fsNow - info.mtimeMs > LEFTOVER_TEMP_AGE_MS)) await unlink(path);
       } catch {
         // gone already, or not ours to remove: harmless either way
       }
@@ -84,13 +95,4 @@ export async function syncDirectory(dir: string): Promise<void> {
 export async function chmodIfOwned(path: string, mode: number): Promise<void> {
   const info = await stat(path);
   if (info.uid === process.getuid?.() && (info.mode & 0o777) !== mode) await chmod(path, mode);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }

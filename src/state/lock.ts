@@ -1,37 +1,42 @@
 /**
  * The scan lock: `scan.lock` in the state directory, created whole and exclusively (a temp file
- * hard-linked into place, which fails like O_EXCL when the lock exists) and holding
- * `{ pid, hostname, startedAt }`. Only one scan runs at a time; a second one gets a
- * `LockHeldError`. A lock left behind by a dead process, an old one (pid reuse), or an old one
- * with garbage in it is stale and is taken over — under a short-lived `scan.lock.takeover` and
- * only after re-checking that the stale lock is still the same file, so two processes that both
- * saw the same stale lock never both end up holding it.
+ * hard-linked into place, which fails like O_EXCL when the lock exists) and holding the holder's
+ * identity: `{ pid, hostname, startedAt, token, start, boot, pidns }` (see
+ * common/process-identity.ts). Only one scan runs at a time; a second one gets a `LockHeldError`.
+ *
+ * A lock is judged by who holds it, never by its age: it is stale only when its process is gone,
+ * its pid now belongs to another process (another start time), or it was taken before this
+ * machine last booted. So a live scan's lock is never taken, however long the scan runs and
+ * whatever the clock does. A stale lock is taken over under a short-lived `scan.lock.takeover`
+ * marker, and only after re-checking that it is still the same file, so two processes that both
+ * saw the same stale lock never both end up holding it. The only ages measured are those of files
+ * heal never leaves half-written while alive (unreadable content, a marker from another host),
+ * and they are measured against the file system's own clock (the mtime of a file just written),
+ * never against `Date.now()`.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { link, open, unlink, writeFile } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { liveness, ownIdentity, type ProcessIdentity } from '../common/process-identity.js';
 import { HealError, LockHeldError } from '../errors.js';
 import { removeLeftoverTemps } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
-import { ensureStateDir } from './store.js';
+import { ensureStateDir, isUnwritableError } from './store.js';
 
 /** The lock file's name inside the state directory. */
 export const LOCK_FILE_NAME = 'scan.lock';
 
-/** A lock this old is stale whoever holds it. A scan never runs this long. */
-export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
-
-/** A lock whose content cannot be read is left alone this long: its writer may be mid-write. */
+/** A lock whose content cannot be read is left alone this long (file-system time): its writer may be mid-write. */
 const GARBAGE_GRACE_MS = 5_000;
 
 /** How long to re-read a fresh lock without content, expecting its writer to fill it in. */
 const CONTENT_SETTLE_MS = 500;
 const CONTENT_POLL_MS = 10;
 
-/** A takeover marker this old was left by a process killed mid-takeover. */
+/** A takeover marker that cannot be judged by its writer (another host, no content) is stale this old (file-system time). */
 const TAKEOVER_STALE_MS = 10_000;
 
 /** How long to wait for another process's takeover to finish before giving up. */
@@ -42,16 +47,26 @@ const TAKEOVER_POLL_MS = 20;
 export type Lock = {
   /** The lock file. */
   readonly path: string;
+  /**
+   * Set when the lock could not be written (a full or read-only disk, no permission) and
+   * `proceedUnwritable` was asked: no live scan holds it, but neither do we. Says why.
+   */
+  readonly notHeld?: string;
   /** Removes the lock file if it is still ours; safe to call more than once. */
   release(): Promise<void>;
 };
 
 /** Options of {@link acquireLock}. */
 export type AcquireLockOptions = {
-  /** A lock older than this is taken over even if its pid looks alive. @default 600000 (10 minutes) */
-  staleAfterMs?: number;
-  /** Where a takeover of a stale lock is reported (as a warning). */
+  /** Where a takeover of a stale lock, or a lock of another host, is reported (as a warning). */
   logger?: Logger;
+  /**
+   * When the lock cannot be written because the state directory cannot be written (ENOSPC,
+   * EROFS, EDQUOT, EACCES, …) and no live scan holds it, resolve with a `Lock` whose `notHeld`
+   * says why, instead of throwing: a scan still checks and heals on a full disk.
+   * @default false
+   */
+  proceedUnwritable?: boolean;
 };
 
 /** What a lock file holds. */
@@ -60,10 +75,16 @@ export type LockInfo = z.output<typeof lockInfoSchema>;
 const lockInfoSchema = z.object({
   pid: z.number().int().positive(),
   hostname: z.string(),
-  /** ISO 8601. */
+  /** ISO 8601, for people: never used to judge the lock. */
   startedAt: z.string(),
   /** Random; tells two locks of one process apart, so release never removes another's lock. */
   token: z.string().optional(),
+  /** When the kernel started the holder (see common/process-identity.ts). */
+  start: z.string().optional(),
+  /** Linux: the boot the holder ran in. */
+  boot: z.string().optional(),
+  /** Linux: the holder's pid namespace. */
+  pidns: z.string().optional(),
 });
 
 /** The path of the scan lock in `dir`. */
@@ -73,77 +94,136 @@ export function lockFile(dir: string): string {
 
 /**
  * Takes the scan lock of the state directory `dir` (created 0700 if missing). Throws
- * `LockHeldError` when a live scan holds it; takes over (with a warning) a lock that is stale.
- * Other file-system faults are `HealError('state')`.
+ * `LockHeldError` when a live scan holds it; takes over (with a warning) a lock whose holder is
+ * gone. A state directory that root must not trust is a `HealError('config')` (see store.ts);
+ * other file-system faults are `HealError('state')`, unless `proceedUnwritable` turns them into a
+ * lock that is not held.
  */
 export async function acquireLock(dir: string, options: AcquireLockOptions = {}): Promise<Lock> {
-  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const path = lockFile(dir);
   try {
     await ensureStateDir(dir);
-    await Promise.all([removeLeftoverTemps(dir, LOCK_FILE_NAME), removeLeftoverTemps(dir, `${LOCK_FILE_NAME}.takeover`)]);
-    const deadline = Date.now() + TAKEOVER_WAIT_MS;
-    const settleDeadline = Date.now() + CONTENT_SETTLE_MS;
-    for (;;) {
-      const mine = lockContent();
-      if (await createExclusive(path, mine)) return heldLock(path, mine, options.logger);
-
-      const seen = await readSnapshot(path);
-      if (!seen) {
-        // Released between our create and our read: try again (others may be racing us).
-        if (Date.now() > deadline) throw new LockHeldError(undefined, path);
-        continue;
-      }
-      const verdict = judge(seen, staleAfterMs);
-      if (verdict.stale === false) {
-        // A fresh lock without content is most likely being written right now ('wx' creates it
-        // empty): give its writer a moment, so the error can name the holder.
-        if (!seen.info && Date.now() < settleDeadline) {
-          await delay(CONTENT_POLL_MS);
-          continue;
-        }
-        throw new LockHeldError(verdict.pid, path);
-      }
-
-      const outcome = await takeOver(path, seen, mine);
-      if (outcome === 'acquired') return heldLock(path, mine, options.logger);
-      if (outcome === 'took-over') {
-        options.logger?.warn(
-          { lock: path, previous: seen.info ?? seen.text.slice(0, 200), reason: verdict.reason },
-          `took over a stale scan lock ${path} (${verdict.reason})`,
-        );
-        return heldLock(path, mine, options.logger);
-      }
-      if (Date.now() > deadline) throw new LockHeldError(seen.info?.pid, path);
-      if (outcome === 'busy') await delay(TAKEOVER_POLL_MS);
-      // 'changed': the lock is not the one we judged; judge it again.
-    }
+    return await acquire(path, dir, options.logger);
   } catch (error) {
+    if (error instanceof HealError && error.code !== 'state') throw error;
+    if (options.proceedUnwritable && isUnwritableError(error)) return unheld(path, error, options.logger);
     if (error instanceof HealError) throw error;
     throw new HealError('state', `cannot take the scan lock ${path}: ${describe(error)}`, { cause: error });
   }
 }
 
+async function acquire(path: string, dir: string, logger: Logger | undefined): Promise<Lock> {
+  const me = await ownIdentity();
+  const deadline = performance.now() + TAKEOVER_WAIT_MS;
+  const settleDeadline = performance.now() + CONTENT_SETTLE_MS;
+  let warnedElsewhere = false;
+  let tidied = false;
+  for (;;) {
+    const mine = lockContent(me);
+    const created = await createExclusive(path, mine);
+    if (!tidied) {
+      tidied = true;
+      await removeLeftovers(dir, created.fsNow);
+    }
+    if (created.ok) return heldLock(path, mine, logger);
+
+    const seen = await readSnapshot(path);
+    if (!seen) {
+      // Released between our create and our read: try again (others may be racing us).
+      if (performance.now() > deadline) throw new LockHeldError(undefined, path);
+      continue;
+    }
+    const verdict = await judge(seen, me, created.fsNow);
+    if (verdict.stale === false) {
+      // A fresh lock without content is most likely being written right now by a writer that
+      // is not heal ('wx' creates it empty): give it a moment, so the error can name the holder.
+      if (!seen.info && performance.now() < settleDeadline) {
+        await delay(CONTENT_POLL_MS);
+        continue;
+      }
+      if (verdict.elsewhere && !warnedElsewhere) {
+        warnedElsewhere = true;
+        logger?.warn(
+          { lock: path, holder: seen.info },
+          `scan lock ${path} is held by pid ${verdict.pid} on ${verdict.elsewhere}, which this machine cannot check: if no heal scan runs there any more, remove ${path}`,
+        );
+      }
+      throw new LockHeldError(verdict.pid, path);
+    }
+
+    const outcome = await takeOver(path, seen, mine, me);
+    if (outcome === 'acquired') return heldLock(path, mine, logger);
+    if (outcome === 'took-over') {
+      logger?.warn(
+        { lock: path, previous: seen.info ?? seen.text.slice(0, 200), reason: verdict.reason },
+        `took over a stale scan lock ${path} (${verdict.reason})`,
+      );
+      return heldLock(path, mine, logger);
+    }
+    if (performance.now() > deadline) throw new LockHeldError(seen.info?.pid, path);
+    if (outcome === 'busy') await delay(TAKEOVER_POLL_MS);
+    // 'changed': the lock is not the one we judged; judge it again.
+  }
+}
+
+/**
+ * The lock could not be written. If a live scan holds it, that scan runs and we skip, as always;
+ * otherwise we run without the lock, saying why (a full disk must not stop the checks).
+ */
+async function unheld(path: string, cause: unknown, logger: Logger | undefined): Promise<Lock> {
+  const seen = await readSnapshot(path).catch(() => undefined);
+  if (seen?.info) {
+    const verdict = await judge(seen, await ownIdentity(), undefined);
+    if (verdict.stale === false) throw new LockHeldError(verdict.pid, path);
+  }
+  const notHeld = `cannot write the scan lock ${path}: ${describe(cause)}`;
+  logger?.warn({ lock: path, err: cause }, `${notHeld}; scanning without the lock`);
+  return { path, notHeld, release: async () => undefined };
+}
+
 /** What we read of a lock file, with enough of its identity to tell whether it was replaced. */
 type Snapshot = { text: string; info: LockInfo | undefined; ino: number; size: number; mtimeMs: number };
 
-type Verdict = { stale: false; pid: number | undefined } | { stale: true; reason: string };
+type Verdict = { stale: false; pid: number | undefined; elsewhere?: string } | { stale: true; reason: string };
 
-/** Whether the lock we read is held by a live scan, or is stale (and why). */
-function judge(seen: Snapshot, staleAfterMs: number): Verdict {
-  const now = Date.now();
+/**
+ * Whether the lock we read is held by a live scan, or is stale (and why). `fsNow` is a time from
+ * the file system's clock (undefined: none at hand, and a lock without content is then not
+ * judged stale for its age).
+ */
+async function judge(seen: Snapshot, me: ProcessIdentity, fsNow: number | undefined): Promise<Verdict> {
   if (!seen.info) {
-    const age = now - seen.mtimeMs;
+    const age = fsNow === undefined ? 0 : fsNow - seen.mtimeMs;
     return age > GARBAGE_GRACE_MS
-      ? { stale: true, reason: `unreadable content, ${Math.round(age / 1000)}s old` }
+      ? { stale: true, reason: `unreadable content, unchanged for ${Math.round(age / 1000)}s` }
       : { stale: false, pid: undefined };
   }
-  const { pid, hostname, startedAt } = seen.info;
-  const started = Date.parse(startedAt);
-  const age = now - (Number.isNaN(started) ? seen.mtimeMs : started);
-  if (age > staleAfterMs) return { stale: true, reason: `pid ${pid} on ${hostname} started ${Math.round(age / 1000)}s ago, longer than any scan runs` };
-  if (hostname === osHostname() && !isAlive(pid)) return { stale: true, reason: `pid ${pid} is no longer running` };
-  return { stale: false, pid };
+  const { pid, hostname } = seen.info;
+  const place = placeOf(seen.info, me);
+  if (place === 'elsewhere') return { stale: false, pid, elsewhere: hostname };
+  if (place === 'previous-boot') return { stale: true, reason: `pid ${pid} ran before this machine last booted` };
+  switch (await liveness(seen.info)) {
+    case 'gone':
+      return { stale: true, reason: `pid ${pid} is no longer running` };
+    case 'replaced':
+      return { stale: true, reason: `pid ${pid} is now another process: the scan that took the lock is gone` };
+    case 'alive':
+      return { stale: false, pid };
+  }
+}
+
+/**
+ * Where the holder ran, as far as its pid can be checked from here: in this boot and pid
+ * namespace (`here`), on this machine before its last boot, or somewhere we cannot look (another
+ * host, another container's pid namespace).
+ */
+function placeOf(info: LockInfo, me: ProcessIdentity): 'here' | 'previous-boot' | 'elsewhere' {
+  const sameHost = info.hostname === osHostname();
+  if (info.boot && me.boot) {
+    if (info.boot !== me.boot) return sameHost ? 'previous-boot' : 'elsewhere';
+    return info.pidns && me.pidns && info.pidns !== me.pidns ? 'elsewhere' : 'here';
+  }
+  return sameHost ? 'here' : 'elsewhere';
 }
 
 /**
@@ -152,16 +232,17 @@ function judge(seen: Snapshot, staleAfterMs: number): Verdict {
  * `acquired`: the stale lock was gone by then and we simply created ours. `busy`: another
  * process is mid-takeover. `changed`: the lock is no longer the one we judged.
  */
-async function takeOver(path: string, seen: Snapshot, mine: string): Promise<'took-over' | 'acquired' | 'busy' | 'changed'> {
+async function takeOver(path: string, seen: Snapshot, mine: string, me: ProcessIdentity): Promise<'took-over' | 'acquired' | 'busy' | 'changed'> {
   const marker = `${path}.takeover`;
-  if (!(await createExclusive(marker, mine))) {
-    return (await removeStaleMarker(marker)) ? 'changed' : 'busy';
+  const created = await createExclusive(marker, mine);
+  if (!created.ok) {
+    return (await removeStaleMarker(marker, me, created.fsNow)) ? 'changed' : 'busy';
   }
   try {
     const current = await readSnapshot(path);
     if (current && !sameFile(current, seen)) return 'changed';
     if (current) await unlinkIfPresent(path);
-    if (!(await createExclusive(path, mine))) return 'changed';
+    if (!(await createExclusive(path, mine)).ok) return 'changed';
     return current ? 'took-over' : 'acquired';
   } finally {
     await removeIfOurs(marker, mine);
@@ -170,14 +251,15 @@ async function takeOver(path: string, seen: Snapshot, mine: string): Promise<'to
 
 /**
  * Removes a takeover marker left by a process killed mid-takeover — one whose writer (named in
- * it, like a lock) is no longer running on this host, or one older than any takeover lasts;
- * true when it did.
+ * it, like a lock) is gone, or, when its writer cannot be checked from here, one older than any
+ * takeover lasts by the file system's clock; true when it did.
  */
-async function removeStaleMarker(marker: string): Promise<boolean> {
+async function removeStaleMarker(marker: string, me: ProcessIdentity, fsNow: number): Promise<boolean> {
   const before = await readSnapshot(marker);
   if (!before) return false;
-  const writerDead = before.info !== undefined && before.info.hostname === osHostname() && !isAlive(before.info.pid);
-  if (!writerDead && Date.now() - before.mtimeMs <= TAKEOVER_STALE_MS) return false;
+  const verdict = before.info ? await judge(before, me, fsNow) : undefined;
+  const stale = verdict ? verdict.stale || (verdict.elsewhere !== undefined && fsNow - before.mtimeMs > TAKEOVER_STALE_MS) : fsNow - before.mtimeMs > TAKEOVER_STALE_MS;
+  if (!stale) return false;
   // Re-check just before unlinking, so a marker someone created meanwhile is left alone.
   const again = await readSnapshot(marker);
   if (!again || !sameFile(again, before)) return false;
@@ -203,33 +285,52 @@ function heldLock(path: string, mine: string, logger: Logger | undefined): Lock 
   };
 }
 
-function lockContent(): string {
+function lockContent(me: ProcessIdentity): string {
   const info: LockInfo = {
-    pid: process.pid,
+    pid: me.pid,
     hostname: osHostname(),
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
+    ...(me.start ? { start: me.start } : {}),
+    ...(me.boot ? { boot: me.boot } : {}),
+    ...(me.pidns ? { pidns: me.pidns } : {}),
   };
   return `${JSON.stringify(info)}\n`;
+}
+
+/** Temp files of killed writers of the lock and of the marker; `fsNow` is the file system's time. */
+async function removeLeftovers(dir: string, fsNow: number): Promise<void> {
+  await Promise.all([removeLeftoverTemps(dir, LOCK_FILE_NAME, fsNow), removeLeftoverTemps(dir, `${LOCK_FILE_NAME}.takeover`, fsNow)]);
 }
 
 /**
  * Creates `path` holding `content`, atomically: `content` goes to a temp file first, which is then
  * hard-linked to `path` (failing, like O_EXCL, when `path` exists) and removed. So a lock or a
  * marker is never seen empty, even when its writer is killed mid-create; a killed writer's temp
- * file is removed by the next acquire. False when `path` already exists.
+ * file is removed by the next acquire. `ok` is false when `path` already exists; `fsNow` is the
+ * temp file's mtime: "now" by the clock the file system stamps files with.
  */
-async function createExclusive(path: string, content: string): Promise<boolean> {
+async function createExclusive(path: string, content: string): Promise<{ ok: boolean; fsNow: number }> {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  await writeFile(temp, content, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
   try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return false;
-    throw error;
+    const handle = await open(temp, 'wx', 0o600);
+    let fsNow: number;
+    try {
+      await handle.writeFile(content, 'utf8');
+      fsNow = (await handle.stat()).mtimeMs;
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, path);
+      return { ok: true, fsNow };
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return { ok: false, fsNow };
+      throw error;
+    }
   } finally {
-    await unlinkIfPresent(temp);
+    // Also when the write failed (a full disk leaves the temp file created but empty).
+    await unlinkIfPresent(temp).catch(() => undefined);
   }
 }
 
@@ -277,16 +378,6 @@ async function unlinkIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-  }
-}
-
-/** Whether a process with this pid exists (EPERM: it does, it just is not ours). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) !== 'ESRCH';
   }
 }
 

@@ -39,6 +39,7 @@ export type LoadStateOptions = {
  */
 export async function loadState(dir: string, logger: Logger, options: LoadStateOptions = {}): Promise<State> {
   const file = stateFile(dir);
+  await refuseUntrustedStateDir(dir);
   let raw: Buffer;
   try {
     raw = await readFile(file);
@@ -91,10 +92,32 @@ export async function saveState(dir: string, state: State): Promise<void> {
   }
 }
 
+/** Whether a save reached the disk; when not, the one line that says why. */
+export type SaveOutcome = { ok: true } | { ok: false; error: string };
+
+/**
+ * {@link saveState} for a scan, which must go on when the disk refuses the write (full,
+ * read-only, forbidden): every `HealError('state')` becomes `{ ok: false, error }`, and the file
+ * on disk stays the last state that was saved whole. A state that does not match the schema
+ * (a bug) still throws.
+ */
+export async function trySaveState(dir: string, state: State): Promise<SaveOutcome> {
+  try {
+    await saveState(dir, state);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof HealError && error.code === 'state') return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
 /**
  * Makes sure the state directory exists and is private: created 0700 when missing (parents with
- * the default mode), and chmod'ed to 0700 when it is group- or world-accessible and owned by us.
- * A path that exists but is not a directory is a `HealError('state')`.
+ * the default mode), and chmod'ed to 0700 when it is group- or world-readable and owned by us.
+ * Run as root, a state directory that another user owns or that group or others may write is
+ * refused (`HealError('config')`, see {@link untrustedStateDirProblem}). A path that exists but is
+ * not a directory, or a directory that cannot be made, is a `HealError('state')` whose `cause` is
+ * the file system's error.
  */
 export async function ensureStateDir(dir: string): Promise<void> {
   const absolute = resolve(dir);
@@ -105,11 +128,54 @@ export async function ensureStateDir(dir: string): Promise<void> {
     });
     const info = await stat(absolute);
     if (!info.isDirectory()) throw new HealError('state', `the state directory ${dir} is not a directory`);
+    const untrusted = untrustedStateDirProblem(absolute, info, process.getuid?.());
+    if (untrusted) throw new HealError('config', untrusted);
     if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) await chmod(absolute, 0o700);
   } catch (error) {
     if (error instanceof HealError) throw error;
     throw new HealError('state', `cannot prepare the state directory ${dir}: ${describe(error)}`, { cause: error });
   }
+}
+
+/**
+ * Running as root, heal restarts services and opens files as root on the strength of what the
+ * state directory holds, so a directory that another user owns, or that group or others may
+ * write, must not be used: they could plant a state file or a link there. The problem line says
+ * how to fix it; undefined when the directory is fine or heal is not root.
+ */
+export function untrustedStateDirProblem(dir: string, info: { mode: number; uid: number }, uid: number | undefined): string | undefined {
+  if (uid !== 0) return undefined;
+  const foreign = info.uid !== 0;
+  const loose = (info.mode & 0o022) !== 0;
+  if (!foreign && !loose) return undefined;
+  const shown = (info.mode & 0o7777).toString(8).padStart(4, '0');
+  const what = [foreign ? `owned by uid ${info.uid}` : '', loose ? `writable by group or others (mode ${shown})` : ''].filter(Boolean).join(' and ');
+  const fix = [foreign ? `chown root ${dir}` : '', loose ? `chmod go-w ${dir}` : ''].filter(Boolean).join(' && ');
+  return `${dir}: state directory ${what}; heal runs as root and would trust what others put there: ${fix}`;
+}
+
+/** Refuses, as root, a state directory that exists and must not be trusted; a missing one is fine. */
+async function refuseUntrustedStateDir(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const absolute = resolve(dir);
+  const info = await stat(absolute).catch(() => undefined);
+  const untrusted = info?.isDirectory() ? untrustedStateDirProblem(absolute, info, 0) : undefined;
+  if (untrusted) throw new HealError('config', untrusted);
+}
+
+/** The file-system errors that mean "the state cannot be written here": a full, read-only or forbidden disk. */
+const UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG']);
+
+/**
+ * Whether `error` (or an error it wraps) is the file system refusing a write: the state cannot
+ * be saved, but the scan can still check, heal and alert.
+ */
+export function isUnwritableError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = errnoCode(e);
+    if (code && UNWRITABLE.has(code)) return true;
+  }
+  return false;
 }
 
 type Decoded = { ok: true; state: State } | { ok: false; reason: string };

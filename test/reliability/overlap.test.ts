@@ -3,13 +3,13 @@
  * another runs. Exactly one works; the others exit 3 with one line. A lock (or a takeover
  * marker) left by a scan that was killed never blocks the next one.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor, workspace, type Workspace } from '../helpers/cli.js';
+import { CLI, waitFor, workspace, type HealRun, type Workspace } from '../helpers/cli.js';
 import { serverScope, startHangingListener } from '../helpers/servers.js';
 import { builtCli, groupGone, startHeal } from './support.js';
 
@@ -36,6 +36,15 @@ async function deadPid(): Promise<number> {
   return child.pid as number;
 }
 
+/** `heal ARGS…` under faketime, its clock moved `clock` ('+1d', '-1d') from the real one. */
+function healWithClock(clock: string, args: readonly string[], cwd: string): Promise<HealRun> {
+  return new Promise((resolve) => {
+    execFile('faketime', ['-f', clock, process.execPath, CLI, ...args], { cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '' }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
 const SKIPPED = /^heal: another heal scan is running \(pid \d+, lock .*scan\.lock\); skipped\n$/;
 
 describe('overlapping scans', () => {
@@ -53,6 +62,33 @@ describe('overlapping scans', () => {
       expect(run.stderr).toMatch(SKIPPED);
     }
     expect(existsSync(join(ws.stateDir, 'scan.lock'))).toBe(false);
+  });
+
+  it.each(['+1d', '+400d', '-1d'])("a scan whose clock is %s off never takes a running scan's lock (a scan_timeout over ten minutes, a clock step)", async (clock) => {
+    // The first scan's one check waits until the test lets it go: however slow the second one starts, the first still runs.
+    ws = await workspace(`version: 1
+log_file: heal.log
+scan_timeout: 20m
+services:
+  slow:
+    checks: [ { type: command, run: [/bin/sh, -c, "while [ ! -e go ]; do sleep 0.05; done; exit 1"], timeout: 15m } ]
+`);
+    await builtCli();
+    const heal = startHeal(['scan', '--config', ws.manifest, '--state-dir', ws.stateDir], { cwd: ws.dir });
+    const lock = join(ws.stateDir, 'scan.lock');
+    let second: HealRun;
+    try {
+      await waitFor(async () => (await readFile(lock, 'utf8').catch(() => '')).includes(`"pid":${heal.pid}`), 10_000);
+      second = await healWithClock(clock, ['scan', '--config', ws.manifest, '--state-dir', ws.stateDir], ws.dir);
+    } finally {
+      await writeFile(join(ws.dir, 'go'), ''); // whatever happened, the first scan ends
+    }
+    expect(second.stderr).toMatch(SKIPPED);
+    expect(second.code).toBe(3);
+    const first = await heal.exited;
+    expect(first.code).toBe(1); // it ran to its end: the slow service is down
+    expect(await readFile(join(ws.dir, 'heal.log'), 'utf8')).not.toMatch(/took over/);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('takes over the lock of a scan that was SIGKILLed mid-scan', async () => {

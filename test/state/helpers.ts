@@ -1,6 +1,6 @@
 /** Shared fixtures for the state tests: temp dirs, a captured logger, dead pids, child processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,4 +55,25 @@ export function lineReader(child: ChildProcess): () => Promise<string> {
     if (next.done) throw new Error(`child ${child.pid} closed stdout before the expected line`);
     return next.value;
   };
+}
+
+/**
+ * "Now" by the file system's clock: the mtime of a file just written in `dir`. File times and
+ * `Date.now()` may disagree (faketime shifts the one and not the other), so a test that ages a
+ * file for heal, which compares file times only with file times, ages it from this.
+ */
+export async function fsNow(dir: string): Promise<number> {
+  const probe = join(dir, `.fs-now-${process.pid}-${Math.random().toString(16).slice(2)}`);
+  await writeFile(probe, '');
+  try {
+    return (await stat(probe)).mtimeMs;
+  } finally {
+    await unlink(probe);
+  }
+}
+
+/** Sets `path`'s mtime `ms` before the file system's now. */
+export async function ageFile(path: string, ms: number, dir: string): Promise<void> {
+  const then = new Date((await fsNow(dir)) - ms);
+  await utimes(path, then, then);
 }

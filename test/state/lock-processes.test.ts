@@ -58,9 +58,12 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function startRacers(count: number): Promise<Racer[]> {
+/** Starts `count` racers; with `clock` ('+1d', '-1d', …), each runs under faketime with its clock moved that far. */
+async function startRacers(count: number, clock?: string): Promise<Racer[]> {
   const racers = Array.from({ length: count }, () => {
-    const child = spawn(process.execPath, [script, lockModule, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const argv = [process.execPath, script, lockModule, dir];
+    const [file, ...args] = clock ? ['faketime', '-f', clock, ...argv] : argv;
+    const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdin?.on('error', () => undefined); // a child that already exited: EPIPE is expected
     children.push(child);
     const send = (line: string): void => {
@@ -121,6 +124,17 @@ describe('the scan lock across processes', () => {
     children.push(holder);
     expect(await lineReader(holder)()).toBe('held');
     await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: holder.pid });
+  });
+
+  it.each(['+1d', '+400d', '-1d'])("never takes a live process's lock from a process whose clock is %s off (faketime)", async (clock) => {
+    const [holder] = await startRacers(1);
+    expect(await race([holder!])).toEqual([{ held: true, pid: holder!.child.pid }]);
+    const [challenger] = await startRacers(1, clock);
+    const [outcome] = await race([challenger!]);
+    expect(outcome).toMatchObject({ held: false, name: 'LockHeldError', holderPid: holder!.child.pid });
+    expect(JSON.parse(await readFile(lockFile(dir), 'utf8'))).toMatchObject({ pid: holder!.child.pid });
+    await finish([holder!, challenger!]);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('lets exactly one of ten racing processes hold the lock', async () => {

@@ -1,27 +1,45 @@
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ownIdentity, startOf } from '../../src/common/process-identity.js';
 import { LockHeldError } from '../../src/errors.js';
 import { acquireLock, lockFile, type Lock } from '../../src/state/lock.js';
-import { capturingLogger, deadPid, freshDir } from './helpers.js';
+import { ageFile, capturingLogger, deadPid, freshDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await freshDir('heal-lock-')));
 afterEach(async () => cleanup());
 
-/** Writes a lock file as another scan would have. */
-async function writeLock(pid: number, options: { host?: string; startedAt?: number } = {}): Promise<string> {
-  const content = `${JSON.stringify({ pid, hostname: options.host ?? hostname(), startedAt: new Date(options.startedAt ?? Date.now()).toISOString() })}\n`;
+type Identity = { start?: string; boot?: string; pidns?: string };
+
+/** Writes a lock file as another scan would have (`identity`: the holder's process identity, if it recorded one). */
+async function writeLock(pid: number, options: { host?: string; startedAt?: number; identity?: Identity } = {}): Promise<string> {
+  const info = { pid, hostname: options.host ?? hostname(), startedAt: new Date(options.startedAt ?? Date.now()).toISOString(), ...options.identity };
+  const content = `${JSON.stringify(info)}\n`;
   await writeFile(lockFile(dir), content);
   return content;
 }
 
-async function age(path: string, ms: number): Promise<void> {
-  const then = new Date(Date.now() - ms);
-  await utimes(path, then, then);
+/** The identity the live process `pid` (of this machine) would record in its lock. */
+async function identityOf(pid: number): Promise<Identity> {
+  const { pid: _ours, ...machine } = await ownIdentity();
+  return { ...machine, start: await startOf(pid) };
 }
+
+/** What Linux says of `pid`, read here independently of heal: field 22 of its stat, the boot, the pid namespace. */
+function linuxIdentityOf(pid: number): Identity {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return {
+    start: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19],
+    boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    pidns: readlinkSync('/proc/self/ns/pid'),
+  };
+}
+
+const age = (path: string, ms: number): Promise<void> => ageFile(path, ms, dir);
 
 async function heldBy(): Promise<{ pid: number; hostname: string; startedAt: string }> {
   return JSON.parse(await readFile(lockFile(dir), 'utf8')) as { pid: number; hostname: string; startedAt: string };
@@ -95,22 +113,69 @@ describe('acquireLock', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it.each([
-    ['the default ten minutes', undefined, 11 * 60_000],
-    ['a configured staleAfterMs', 2_000, 5_000],
-  ])('takes over a lock of a live pid older than %s (pid reuse)', async (_what, staleAfterMs, ageMs) => {
-    await writeLock(process.ppid, { startedAt: Date.now() - ageMs });
-    const { logger, lines } = capturingLogger();
-    const lock = await acquireLock(dir, { logger, ...(staleAfterMs === undefined ? {} : { staleAfterMs }) });
-    expect((await heldBy()).pid).toBe(process.pid);
-    expect(lines[0]?.msg).toMatch(/longer than any scan runs/);
+  it.runIf(process.platform === 'linux')('records who holds it: pid, start time (/proc/<pid>/stat field 22), boot id and pid namespace', async () => {
+    const lock = await acquireLock(dir);
+    expect(await heldBy()).toMatchObject({ pid: process.pid, ...linuxIdentityOf(process.pid) });
+    expect(await ownIdentity()).toEqual({ pid: process.pid, ...linuxIdentityOf(process.pid) });
     await lock.release();
   });
 
-  it('respects a live holder younger than staleAfterMs', async () => {
-    const content = await writeLock(process.ppid, { startedAt: Date.now() - 60_000 });
+  it.each([
+    ['a year ago', -365 * 86_400_000],
+    ['an hour ago (a scan_timeout over ten minutes)', -3_600_000],
+    ['a day from now (the clock was set back)', 86_400_000],
+  ])('never takes over a live holder whose lock says it started %s', async (_when, offsetMs) => {
+    const content = await writeLock(process.ppid, { startedAt: Date.now() + offsetMs, identity: await identityOf(process.ppid) });
+    await age(lockFile(dir), Math.max(0, -offsetMs));
     await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: process.ppid });
     expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+  });
+
+  it.each([
+    ['a day forward', 86_400_000],
+    ['a year forward', 365 * 86_400_000],
+    ['a day back', -86_400_000],
+  ])("keeps respecting a live holder's lock after the clock steps %s", async (_step, stepMs) => {
+    const content = await writeLock(process.ppid, { identity: await identityOf(process.ppid) });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + stepMs });
+    try {
+      await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: process.ppid });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+  });
+
+  it('respects a live holder that recorded no start time (a lock file written by hand or by an older heal)', async () => {
+    const content = await writeLock(process.ppid, { startedAt: Date.now() - 365 * 86_400_000 });
+    await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: process.ppid });
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+  });
+
+  it('takes over a lock whose pid now belongs to another process (another start time: the pid was reused)', async () => {
+    await writeLock(process.ppid, { identity: { ...(await identityOf(process.ppid)), start: '1' } });
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger });
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(lines[0]?.msg).toContain(`pid ${process.ppid} is now another process`);
+    await lock.release();
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock taken on this machine before it last booted, even if its pid is alive now', async () => {
+    await writeLock(process.ppid, { identity: { ...(await identityOf(process.ppid)), boot: '00000000-0000-0000-0000-000000000000' } });
+    const { logger, lines } = capturingLogger();
+    const lock = await acquireLock(dir, { logger });
+    expect((await heldBy()).pid).toBe(process.pid);
+    expect(lines[0]?.msg).toContain('ran before this machine last booted');
+    await lock.release();
+  });
+
+  it.runIf(process.platform === 'linux')('does not judge a lock of another pid namespace (another container) on this boot, and says how to clear it', async () => {
+    const content = await writeLock(await deadPid(), { host: 'a-container', identity: { ...(await identityOf(process.pid)), pidns: 'pid:[1]' } });
+    const { logger, lines } = capturingLogger();
+    await expect(acquireLock(dir, { logger })).rejects.toBeInstanceOf(LockHeldError);
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+    expect(lines[0]?.msg).toMatch(/on a-container, which this machine cannot check: if no heal scan runs there any more, remove .*scan\.lock$/);
   });
 
   it('does not judge the pid of a lock taken on another host', async () => {
@@ -143,6 +208,17 @@ describe('acquireLock', () => {
     expect((await heldBy()).pid).toBe(process.pid);
     expect(await readdir(dir)).toEqual(['scan.lock']);
     await lock.release();
+  });
+
+  it("never removes a live process's takeover marker, however old its file time", async () => {
+    const pid = await deadPid();
+    const content = await writeLock(pid);
+    const marker = `${lockFile(dir)}.takeover`;
+    await writeFile(marker, `${JSON.stringify({ pid: process.ppid, hostname: hostname(), startedAt: new Date().toISOString(), ...(await identityOf(process.ppid)) })}\n`);
+    await age(marker, 3_600_000);
+    await expect(acquireLock(dir)).rejects.toMatchObject({ name: 'LockHeldError', holderPid: pid });
+    expect(await readFile(lockFile(dir), 'utf8')).toBe(content);
+    expect(await readdir(dir)).toEqual(['scan.lock', 'scan.lock.takeover']);
   });
 
   it('gives up with a LockHeldError, touching nothing, while another takeover is in progress', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HealError } from '../../src/errors.js';
@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { z } from 'zod';
 import { emptyState, stateSchema, type State } from '../../src/state/schema.js';
 import { ensureStateDir, loadState, saveState, stateFile } from '../../src/state/store.js';
-import { capturingLogger, deadPid, exited, freshDir } from './helpers.js';
+import { ageFile, capturingLogger, deadPid, exited, freshDir } from './helpers.js';
 
 const NOW = Date.parse('2026-11-22T12:30:00.123Z');
 const CORRUPT_NAME = 'state.json.corrupt-2026-11-22T12-30-00-123Z';
@@ -69,8 +69,7 @@ describe('saveState', () => {
     const oldOfLiveWriter = join(dir, `state.json.tmp-${process.ppid}-0123456789ab`);
     await writeFile(ofDeadWriter, '{"version":1,"serv');
     await writeFile(oldOfLiveWriter, '{"vers');
-    const anHourAgo = new Date(Date.now() - 3_600_000);
-    await utimes(oldOfLiveWriter, anHourAgo, anHourAgo);
+    await ageFile(oldOfLiveWriter, 3_600_000, dir); // by the file system's clock, which heal compares it with
 
     await saveState(dir, sampleState());
     expect(await readdir(dir)).toEqual(['state.json']);

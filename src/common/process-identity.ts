@@ -1,0 +1,118 @@
+/**
+ * Who a process is, beyond its pid: a pid is reused once its process is gone, so a record such as
+ * a lock names its writer by pid and by the moment the kernel started it. Start times come from
+ * the kernel, not the wall clock, so setting the clock changes neither ours nor anyone's:
+ *
+ * - Linux: `/proc/<pid>/stat` field 22 (clock ticks since boot), with the boot's id
+ *   (`/proc/sys/kernel/random/boot_id`) and our pid namespace (`/proc/self/ns/pid`): a pid is only
+ *   meaningful within one boot and one pid namespace.
+ * - macOS and other Unixes: `ps -o lstart= -p <pid>` (the start time the kernel recorded).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+
+/** What identifies a process: its pid, and where available when and where it was started. */
+export type ProcessIdentity = {
+  pid: number;
+  /** When the kernel started it, in the platform's own terms; undefined when unknown. */
+  start?: string;
+  /** Linux: the boot it runs in. */
+  boot?: string;
+  /** Linux: its pid namespace ("pid:[4026531836]"). */
+  pidns?: string;
+};
+
+/** What became of the process a record names. */
+export type Liveness = 'alive' | 'gone' | 'replaced';
+
+/** How long `ps` may take to answer. */
+const PS_TIMEOUT_MS = 2_000;
+
+let own: Promise<ProcessIdentity> | undefined;
+
+/** This process's identity (read once). */
+export function ownIdentity(): Promise<ProcessIdentity> {
+  own ??= (async () => {
+    const pid = process.pid;
+    if (process.platform === 'linux') {
+      const boot = readText('/proc/sys/kernel/random/boot_id')?.trim();
+      const pidns = readLink('/proc/self/ns/pid');
+      const start = await startOf(pid);
+      return { pid, ...(start ? { start } : {}), ...(boot ? { boot } : {}), ...(pidns ? { pidns } : {}) };
+    }
+    const start = await startOf(pid);
+    return { pid, ...(start ? { start } : {}) };
+  })();
+  return own;
+}
+
+/** When the kernel started the process `pid`, as recorded in an identity; undefined when it cannot be read. */
+export async function startOf(pid: number): Promise<string | undefined> {
+  return process.platform === 'linux' ? linuxStart(pid)?.start : psStart(pid);
+}
+
+/**
+ * Whether the process `recorded` names still runs here: `gone` when no process has its pid (or
+ * it is a zombie), `replaced` when one does but was started at another moment (the pid was
+ * reused), else `alive` — also when its start time cannot be read (another user's process under
+ * a `hidepid` /proc): a live process is never taken for a dead one.
+ */
+export async function liveness(recorded: Pick<ProcessIdentity, 'pid' | 'start'>): Promise<Liveness> {
+  if (!pidExists(recorded.pid)) return 'gone';
+  if (process.platform === 'linux') {
+    const now = linuxStart(recorded.pid);
+    if (now === undefined) return pidExists(recorded.pid) ? 'alive' : 'gone';
+    if (now.zombie) return 'gone';
+    return recorded.start === undefined || now.start === recorded.start ? 'alive' : 'replaced';
+  }
+  if (recorded.start === undefined) return 'alive';
+  const now = await psStart(recorded.pid);
+  if (now === undefined) return pidExists(recorded.pid) ? 'alive' : 'gone';
+  return now === recorded.start ? 'alive' : 'replaced';
+}
+
+/** Whether a process with this pid exists (EPERM: it does, it just is not ours to signal). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined when unreadable. */
+function linuxStart(pid: number): { start: string; zombie: boolean } | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const start = fields[22 - 3];
+  return start ? { start, zombie: fields[0] === 'Z' } : undefined;
+}
+
+/** `ps -o lstart= -p <pid>`: the process's start time as ps prints it; undefined when none. */
+function psStart(pid: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: PS_TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } }, (error, stdout) => {
+      const start = String(stdout).trim().replace(/\s+/g, ' ');
+      resolve(error || !start ? undefined : start);
+    });
+  });
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
