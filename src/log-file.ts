@@ -8,7 +8,7 @@
  * Two scans that rotate at once (the scan lock is taken after the logger exists) lose nothing
  * worse than one extra rotation: a file that is already gone is skipped.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** The manifest's `log_rotate`, in the logger's terms. */
@@ -95,13 +95,45 @@ function dropFrom(file: string, from: number): void {
 }
 
 /**
- * Readies the log file for a scan: its folder (0700), its rotation when asked, and the file
- * itself, created 0600 when absent. Throws only when the folder cannot be made; a failed
- * rotation is returned for the logger to report.
+ * Readies the log file for a scan and opens it for appending: its folder (0700), its rotation
+ * when asked, and the file itself, created 0600 when absent. Throws the file system's error when
+ * the folder cannot be made or the file cannot be opened (a folder, no permission, a read-only
+ * disk); a failed rotation is returned for the logger to report.
  */
-export function prepareLogFile(file: string, rotate?: LogRotation): RotationResult {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const result = rotate ? rotateLogFile(file, rotate) : { rotated: false };
-  closeSync(openSync(file, 'a', 0o600));
-  return result;
+export function openLogFile(file: string, rotate?: LogRotation): { fd: number; rotation: RotationResult } {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A recursive mkdir says ENOENT for what is really EROFS or EACCES: ask once more, plainly.
+    if (!isMissing(error)) throw error;
+    mkdirSync(dirname(file), { mode: 0o700 });
+  }
+  const rotation = rotate ? rotateLogFile(file, rotate) : { rotated: false };
+  return { fd: openSync(file, 'a', 0o600), rotation };
 }
+
+/**
+ * The one line heal prints on stderr when it cannot use `log_file`: where (the key and the
+ * path), what went wrong, that it logs to stderr instead, and the fix.
+ */
+export function logFileProblem(file: string, error: unknown, when: 'open' | 'write'): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const what = when === 'open' ? 'cannot open it' : 'cannot write to it';
+  const why = code ? `${code}: ${String(message).replace(/^[A-Z]+: /, '').split(',')[0]}` : String(message ?? error);
+  const since = when === 'open' ? 'logging to stderr instead' : 'logging to stderr from here on';
+  return `heal: log_file ${file}: ${what} (${why}); ${since}: ${LOG_FILE_FIX[code ?? ''] ?? 'name a file that heal can create and append to'}`;
+}
+
+const LOG_FILE_FIX: Record<string, string> = {
+  EISDIR: 'it is a folder, name a file (e.g. heal.log inside it)',
+  ENOTDIR: 'a part of its path is a file, not a folder: name a file in a folder',
+  EEXIST: 'a part of its path is a file, not a folder: name a file in a folder',
+  EACCES: 'heal may not write there: give the user that runs heal write access, or name another file',
+  EPERM: 'heal may not write there: give the user that runs heal write access, or name another file',
+  EROFS: 'the disk is read-only: name a file on a writable disk',
+  ENOSPC: 'the disk is full: free some space, or name a file on another disk',
+  EDQUOT: 'the disk quota is used up: free some space, or name a file on another disk',
+  ENOENT: 'its folder is missing and cannot be made: create the folder, or name a file in one that exists',
+  ELOOP: 'it is a symbolic link loop: name a regular file',
+  ENAMETOOLONG: 'the path is too long: name a shorter one',
+};

@@ -1,8 +1,8 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { prepareLogFile, rotateLogFile, rotatedFile } from '../src/log-file.js';
+import { logFileProblem, openLogFile, rotateLogFile, rotatedFile } from '../src/log-file.js';
 import { createLogger } from '../src/logger.js';
 
 let dir: string;
@@ -119,18 +119,27 @@ describe('rotateLogFile', () => {
   });
 });
 
-describe('prepareLogFile', () => {
-  it('makes the folder 0700 and the file 0600', () => {
+describe('openLogFile', () => {
+  /** Opens, writes `text` through the descriptor, closes; returns the rotation. */
+  function openAndWrite(path: string, text: string, rotate?: { maxBytes: number; keep: number }): ReturnType<typeof openLogFile>['rotation'] {
+    const { fd, rotation } = openLogFile(path, rotate);
+    writeSync(fd, text);
+    closeSync(fd);
+    return rotation;
+  }
+
+  it('makes the folder 0700 and the file 0600, and appends', () => {
     const nested = join(dir, 'logs', 'heal.log');
-    prepareLogFile(nested);
+    openAndWrite(nested, 'one\n');
+    openAndWrite(nested, 'two\n');
     expect(mode(join(dir, 'logs'))).toBe(0o700);
     expect(mode(nested)).toBe(0o600);
-    expect(readFileSync(nested, 'utf8')).toBe('');
+    expect(readFileSync(nested, 'utf8')).toBe('one\ntwo\n');
   });
 
   it('starts a new 0600 file after rotating', () => {
     writeFileSync(file, big, { mode: 0o600 });
-    expect(prepareLogFile(file, { maxBytes: MAX, keep: 3 })).toEqual({ rotated: true });
+    expect(openAndWrite(file, '', { maxBytes: MAX, keep: 3 })).toEqual({ rotated: true });
     expect(mode(file)).toBe(0o600);
     expect(statSync(file).size).toBe(0);
     expect(readFileSync(rotatedFile(file, 1), 'utf8')).toBe(big);
@@ -138,8 +147,73 @@ describe('prepareLogFile', () => {
 
   it('never rotates without a rotation', () => {
     writeFileSync(file, big);
-    expect(prepareLogFile(file)).toEqual({ rotated: false });
+    expect(openAndWrite(file, '')).toEqual({ rotated: false });
     expect(readdirSync(dir)).toEqual(['heal.log']);
+  });
+
+  it.each([
+    ['a folder', () => mkdirSync(file), () => file, 'EISDIR'],
+    ['a file under a file', () => writeFileSync(file, ''), () => join(file, 'heal.log'), 'EEXIST'],
+    ['a file in a folder under a file', () => writeFileSync(file, ''), () => join(file, 'logs', 'heal.log'), 'ENOTDIR'],
+  ])('throws the file system error for %s', (_what, make, path, code) => {
+    make();
+    expect(() => openLogFile(path())).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('logFileProblem', () => {
+  it.each([
+    ['EISDIR', 'open', "EISDIR: illegal operation on a directory, open '/x/heal.log'", 'cannot open it (EISDIR: illegal operation on a directory); logging to stderr instead: it is a folder, name a file (e.g. heal.log inside it)'],
+    ['ENOTDIR', 'open', "ENOTDIR: not a directory, open '/x/heal.log'", 'cannot open it (ENOTDIR: not a directory); logging to stderr instead: a part of its path is a file, not a folder: name a file in a folder'],
+    ['EACCES', 'open', "EACCES: permission denied, open '/x/heal.log'", 'cannot open it (EACCES: permission denied); logging to stderr instead: heal may not write there: give the user that runs heal write access, or name another file'],
+    ['EROFS', 'open', "EROFS: read-only file system, open '/x/heal.log'", 'cannot open it (EROFS: read-only file system); logging to stderr instead: the disk is read-only: name a file on a writable disk'],
+    ['ENOSPC', 'write', 'ENOSPC: no space left on device, write', 'cannot write to it (ENOSPC: no space left on device); logging to stderr from here on: the disk is full: free some space, or name a file on another disk'],
+    ['EIO', 'write', 'EIO: i/o error, write', 'cannot write to it (EIO: i/o error); logging to stderr from here on: name a file that heal can create and append to'],
+  ] as const)('%s on %s: one line with where, what and the fix', (code, when, message, said) => {
+    const error = Object.assign(new Error(message), { code });
+    expect(logFileProblem('/x/heal.log', error, when)).toBe(`heal: log_file /x/heal.log: ${said}`);
+  });
+});
+
+describe('createLogger with a log_file it cannot use', () => {
+  /** A stand-in for stderr that keeps what is written to it. */
+  function capture(): { stream: { write(line: string): void }; text: () => string } {
+    let written = '';
+    return { stream: { write: (line: string) => void (written += line) }, text: () => written };
+  }
+
+  it.each([
+    ['a folder', () => mkdirSync(file), () => file, 'EISDIR'],
+    ['under a file', () => writeFileSync(file, ''), () => join(file, 'heal.log'), 'EEXIST'],
+    ['in a missing folder under a file', () => writeFileSync(file, ''), () => join(file, 'logs', 'heal.log'), 'ENOTDIR'],
+  ])('warns in one line on stderr and logs there instead when log_file is %s', (_what, make, path, code) => {
+    make();
+    const stderr = capture();
+    const logger = createLogger({ file: path(), stderr: stderr.stream, secrets: [] });
+    logger.info('scan started');
+    const [warning, ...rest] = stderr.text().split('\n').filter(Boolean);
+    expect(warning).toMatch(new RegExp(`^heal: log_file ${path()}: cannot open it \\(${code}: [^)]+\\); logging to stderr instead: .+$`));
+    expect(rest.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['scan started']);
+  });
+
+  it('keeps secrets out of the warning line', () => {
+    const secretDir = join(dir, 's3cr3t-value');
+    mkdirSync(secretDir);
+    const stderr = capture();
+    createLogger({ file: secretDir, stderr: stderr.stream, secrets: ['s3cr3t-value'] }).info('hi');
+    expect(stderr.text()).not.toContain('s3cr3t-value');
+    expect(stderr.text()).toContain('[redacted]');
+  });
+
+  it('moves to stderr, with one line, when a write to the log file fails, and loses no line', () => {
+    // /dev/full: every write fails with ENOSPC, as on a full disk.
+    const stderr = capture();
+    const logger = createLogger({ file: '/dev/full', stderr: stderr.stream });
+    logger.info('first');
+    logger.info('second');
+    const [warning, ...rest] = stderr.text().split('\n').filter(Boolean);
+    expect(warning).toBe('heal: log_file /dev/full: cannot write to it (ENOSPC: no space left on device); logging to stderr from here on: the disk is full: free some space, or name a file on another disk');
+    expect(rest.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['first', 'second']);
   });
 });
 
