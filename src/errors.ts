@@ -35,6 +35,8 @@ export const EXIT = {
   unhealthy: 1,
   invalid: 2,
   locked: 3,
+  /** The state could not be saved (a full or read-only disk): the scan still ran, but will not be remembered. */
+  stateNotSaved: 4,
 } as const;
 
 /** The exit code for an error that reached the CLI's one catch. */
@@ -42,6 +44,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof HealError) {
     if (error.code === 'config' || error.code === 'usage') return EXIT.invalid;
     if (error.code === 'locked') return EXIT.locked;
+    if (error.code === 'state') return EXIT.stateNotSaved;
   }
   return EXIT.unhealthy;
 }

@@ -28,7 +28,7 @@ import { acquireLock } from './state/lock.js';
 import { deliveryJournal, healJournal } from './state/journal.js';
 import { recordService } from './state/record.js';
 import { serviceStateOf, type State } from './state/schema.js';
-import { loadState, saveState } from './state/store.js';
+import { loadState, trySaveState, type SaveOutcome } from './state/store.js';
 
 export { scanExitCode, type ScanReport, type ServiceReport } from './scan/report.js';
 
@@ -53,7 +53,8 @@ export function alertReserveMs(scanTimeoutMs: number): number {
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const { deps, stateDir, loaded } = options;
   const partial = Boolean(options.dryRun || options.only?.length);
-  const lock = options.dryRun ? undefined : await acquireLock(stateDir, { logger: deps.logger });
+  // On a full or read-only disk the lock cannot be written: unless a live scan holds it, scan anyway.
+  const lock = options.dryRun ? undefined : await acquireLock(stateDir, { logger: deps.logger, proceedUnwritable: true });
   const heartbeat = partial ? undefined : loaded.manifest.heartbeat;
   // Not awaited: the start ping must not delay the checks.
   const started = deps.now();
@@ -65,8 +66,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const { reports, next, notices } = await scanWithState(options, state, started);
     let final = next;
     if (!options.dryRun) {
-      // Written before any send: a scan killed from here on sends these on the next scan.
-      await saveState(stateDir, next);
+      // Written before any send: a scan killed from here on sends these on the next scan. A disk
+      // that refuses it does not hold the sends back (the final save says so).
+      await trySaveState(stateDir, next);
       const config = alertConfig(loaded.manifest);
       const deadline = started + loaded.manifest.scan_timeout - SAVE_MARGIN_MS;
       const settled = deliveryJournal(stateDir, next, deps);
@@ -74,7 +76,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     }
     const report: ScanReport = { ...scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final), ...(clockChange ? { warnings: [clockChange.message] } : {}) };
     final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
-    if (!options.dryRun) await saveState(stateDir, final);
+    if (!options.dryRun) stateSaved(report, await trySaveState(stateDir, final), deps);
     // A partial scan would drop the series of the services it did not check.
     if (!partial) await writeMetrics(options, report, final);
     if (heartbeat) await ping(deps, startPing, () => pingHeartbeat(heartbeat.url, scanExitCode(report) === 0 ? 'success' : 'fail', heartbeatSummary(report), { timeoutMs: heartbeat.timeout }));
@@ -85,6 +87,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   } finally {
     await lock?.release();
   }
+}
+
+/** Puts the final save's outcome in the report; a state that was not saved is logged as an error. */
+function stateSaved(report: ScanReport, saved: SaveOutcome, deps: Deps): void {
+  report.stateSaved = saved.ok;
+  if (saved.ok) return;
+  report.stateError = saved.error;
+  deps.logger.error({ stateSaved: false, error: saved.error }, `state not saved: ${saved.error}; this scan's checks, heals and alerts will not be remembered, and the next scan starts from the last saved state`);
 }
 
 async function scanWithState(

@@ -23,7 +23,8 @@ export function formatScanReport(report: ScanReport): string {
     ? [`outbox: ${waiting.map(([channel, n]) => `${n} message${n === 1 ? '' : 's'} for ${channel}`).join(', ')} not delivered yet; retried next scan`]
     : [];
   const warnings = (report.warnings ?? []).map((w) => `warning: ${w}`);
-  return [head, ...warnings, ...lines, ...outbox].join('\n') + '\n';
+  const unsaved = report.stateSaved === false ? [`state not saved: ${report.stateError ?? 'unknown error'}; nothing this scan saw or did is remembered, the next scan starts from the last saved state (exit 4)`] : [];
+  return [head, ...warnings, ...lines, ...outbox, ...unsaved].join('\n') + '\n';
 }
 
 function formatCheck(check: CheckReport): string {

@@ -1,6 +1,7 @@
 /** What a scan reports: per service its status, checks, what was done and why, and its alerts. */
 import type { RoutedNotice } from '../alerts/manager.js';
 import type { Notice } from '../alerts/types.js';
+import { EXIT } from '../errors.js';
 import type { DecisionRule } from '../heal/policy.js';
 import type { CheckRecord, State } from '../state/schema.js';
 
@@ -32,10 +33,22 @@ export type ScanReport = {
   outbox: Record<string, number>;
   /** What the scan noticed beyond its services, one line each (a clock set back). */
   warnings?: string[];
+  /**
+   * Whether the scan's state reached the disk (absent in a dry run, which writes none). When
+   * false, nothing this scan saw or did is remembered: the next scan starts from the last state
+   * that was saved.
+   */
+  stateSaved?: boolean;
+  /** Why the state could not be saved (ENOSPC, EROFS, …), when `stateSaved` is false. */
+  stateError?: string;
 };
 
-/** Scan exit code: 0 when every scanned service ended up or healed, 1 otherwise. */
-export function scanExitCode(report: ScanReport): 0 | 1 {
+/**
+ * Scan exit code: 4 when the state could not be saved (whatever the services did), else 0 when
+ * every scanned service ended up or healed, 1 otherwise.
+ */
+export function scanExitCode(report: ScanReport): 0 | 1 | 4 {
+  if (report.stateSaved === false) return EXIT.stateNotSaved;
   return report.services.every((s) => s.status === 'up' || s.status === 'healed') ? 0 : 1;
 }
 
