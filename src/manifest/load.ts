@@ -38,6 +38,15 @@ export function looseModeProblem(path: string, mode: number, uid: number | undef
 }
 
 /**
+ * Running as root, a manifest another user owns is theirs to change, whatever its mode: refused
+ * like a loose mode, with the fix. Undefined when root owns it or heal is not root.
+ */
+export function foreignOwnerProblem(path: string, owner: number, uid: number | undefined): string | undefined {
+  if (uid !== 0 || owner === 0) return undefined;
+  return `${path}: owned by another user (uid ${owner}); heal runs as root and would run what it says: chown root ${path}`;
+}
+
+/**
  * Reads and validates the manifest at `path`. A manifest that has not changed since it last passed
  * is read from the cache (manifest/cache.ts) unless `cache: false`.
  */
@@ -51,8 +60,9 @@ export async function loadManifest(
   try {
     const info = await stat(absolute);
     if (!info.isFile()) throw new ConfigError([`${absolute}: not a file`]);
-    const loose = looseModeProblem(absolute, info.mode, process.getuid?.());
-    if (loose) throw new ConfigError([loose]);
+    const uid = process.getuid?.();
+    const untrusted = [foreignOwnerProblem(absolute, info.uid, uid), looseModeProblem(absolute, info.mode, uid)].filter((p) => p !== undefined);
+    if (untrusted.length) throw new ConfigError(untrusted);
     if (info.size > MAX_MANIFEST_BYTES) throw new ConfigError([`${absolute}: ${info.size} bytes is larger than the 1 MiB a manifest may be`]);
     text = await readFile(absolute, 'utf8');
   } catch (error) {

@@ -6,12 +6,12 @@
  * characters of it); state and log files are 0600 in 0700 folders, even under umask 0; and, as
  * root, a manifest that group or others may write is refused with the chmod that fixes it.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { looseModeProblem } from '../../src/manifest/load.js';
+import { foreignOwnerProblem, looseModeProblem } from '../../src/manifest/load.js';
 import { freePort, runHeal, waitFor, workspace, type HealRun, type Workspace } from '../helpers/cli.js';
 import { serverScope, startHttpServer, startTcpServer } from '../helpers/servers.js';
 import { startSmtpServer } from '../helpers/smtp-server.js';
@@ -311,6 +311,41 @@ describe('a manifest others may write', () => {
     }
     expect(existsSync(ws.stateDir)).toBe(false);
     await chmod(ws.manifest, loose & ~0o022);
+    expect((await ws.heal('validate')).code).toBe(0);
+  });
+});
+
+describe('a manifest another user owns', () => {
+  it('is fine when heal is not root, or root owns it', () => {
+    expect(foreignOwnerProblem('/x/services.yaml', 501, 501)).toBeUndefined();
+    expect(foreignOwnerProblem('/x/services.yaml', 0, 0)).toBeUndefined();
+    expect(foreignOwnerProblem('/x/services.yaml', 0, 501)).toBeUndefined();
+    expect(foreignOwnerProblem('/x/services.yaml', 501, 0)).toBe('/x/services.yaml: owned by another user (uid 501); heal runs as root and would run what it says: chown root /x/services.yaml');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('is refused as root even at mode 0644, saying how to fix it, touching nothing', async () => {
+    ws = await workspace('version: 1\nservices:\n  a:\n    checks: [ { type: port, port: 1 } ]\n');
+    await chmod(ws.manifest, 0o644);
+    await chown(ws.manifest, 65534, 65534);
+    for (const command of [['scan'], ['validate'], ['status']]) {
+      const run = await ws.heal(...command);
+      expect(run.code, command[0]).toBe(2);
+      expect(run.stderr).toBe(
+        `${ws.manifest}: owned by another user (uid 65534); heal runs as root and would run what it says: chown root ${ws.manifest}\n` +
+          'heal: the manifest is invalid (1 problem)\n',
+      );
+    }
+    expect(existsSync(ws.stateDir)).toBe(false);
+    // Owned by another user and writable by others: both, each with its fix.
+    await chmod(ws.manifest, 0o666);
+    expect((await ws.heal('validate')).stderr.split('\n')).toEqual([
+      expect.stringMatching(/: owned by another user \(uid 65534\); .*: chown root /),
+      expect.stringMatching(/: writable by group or others \(mode 0666\); .*: chmod go-w /),
+      'heal: the manifest is invalid (2 problems)',
+      '',
+    ]);
+    await chmod(ws.manifest, 0o644);
+    await chown(ws.manifest, 0, 0);
     expect((await ws.heal('validate')).code).toBe(0);
   });
 });
