@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, EXIT, exitCodeFor, HealError } from './errors.js';
+import { handleInterrupts } from './interrupt.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -141,6 +142,8 @@ function report(error: unknown): number {
   return exitCodeFor(error);
 }
 
+// SIGTERM/SIGINT/SIGHUP end the commands heal runs and release the scan lock; exit 128 + signal.
+handleInterrupts();
 await main(process.argv);
 // Nothing a scan started may keep the process alive past its report (a detached service is unref'd).
 process.exit(process.exitCode ?? 0);

@@ -1,6 +1,7 @@
 /**
  * The `command` restarter: runs argv (never a shell) and waits for it, or with `detach: true`
  * starts the service itself as a detached process logging to `<state dir>/logs/<service>.log`.
+ * The detached process's exit is handed on, so verify can stop waiting for a service that died.
  * Before the start it stops the old process: `stop` (argv) is run, and the pid in `pidfile`
  * gets SIGTERM, then SIGKILL after `stop_grace`. Neither failing prevents the start.
  */
@@ -42,7 +43,8 @@ export const commandRestarter: Restarter<CommandRestartSpec> = {
     if (spec.detach) {
       const logFile = join(ctx.stateDir, 'logs', `${ctx.service}.log`);
       const started = await ctx.deps.spawnDetached(spec.run, { cwd, env: spec.env, logFile });
-      return started.ok ? { ok: true, detail: withNotes(`started pid ${started.pid}, output in ${logFile}`) } : failed(started.error);
+      if (!started.ok) return failed(started.error);
+      return { ok: true, detail: withNotes(`started pid ${started.pid}, output in ${logFile}`), exited: started.exited };
     }
     if (left() <= 0) return failed('no time left to run the restart command');
     const result = await ctx.deps.exec(spec.run, { timeoutMs: Math.min(spec.timeout, left()), cwd, env: spec.env, signal: ctx.signal });

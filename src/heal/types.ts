@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js';
+import type { DetachedExit, Deps } from '../deps.js';
 import type { RestartSpec } from '../manifest/schema.js';
 
 /**
@@ -13,6 +13,8 @@ export type RestartOutcome =
       /** Something the restarter had to do besides the restart, for the report ("its start limit was hit: …"). */
       note?: string;
       facts?: Record<string, string>;
+      /** A service started detached: resolves when it exits (verify watches it). */
+      exited?: Promise<DetachedExit>;
     }
   | { ok: false; error: string; facts?: Record<string, string> };
 

@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandChecker } from '../../src/checks/command.js';
 import { commandCheck } from '../../src/manifest/schema.js';
+import { probePid } from '../../src/heal/stop-process.js';
+import { waitFor } from '../helpers/cli.js';
 import { checkContext } from './context.js';
 
 const node = process.execPath;
@@ -14,6 +16,31 @@ beforeAll(async () => {
   await writeFile(join(dir, 'work', 'marker'), '');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Pids a test started in the background, killed when the file ends whatever happened. */
+const background: number[] = [];
+afterAll(() => {
+  for (const pid of background) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
+/** The pid a command wrote to `name` in the test folder, once it is there. */
+async function pidIn(name: string): Promise<number> {
+  const path = join(dir, name);
+  await waitFor(async () => /^\d+$/.test((await readFile(path, 'utf8').catch(() => '')).trim()), 20_000);
+  const pid = Number((await readFile(path, 'utf8')).trim());
+  background.push(pid);
+  return pid;
+}
+
+/** A node program that ignores SIGTERM, writes its pid to `file` once it does, and runs a minute. */
+const stubborn = (file: string): string =>
+  `${JSON.stringify(node)} -e 'process.on("SIGTERM", () => {}); require("fs").writeFileSync(${JSON.stringify(file)}, String(process.pid)); setTimeout(() => {}, 60000)'`;
 
 function check(fields: Record<string, unknown>, timeoutMs = 5_000) {
   return commandChecker.run(commandCheck.parse({ type: 'command', ...fields }), checkContext(timeoutMs, { baseDir: dir }));
@@ -50,6 +77,40 @@ describe('command check', () => {
   it('never uses a shell', async () => {
     const outcome = await check({ run: [node, '-e', 'process.exit(process.argv[1] === "$HOME; exit 7" ? 0 : 1)', '$HOME; exit 7'] });
     expect(outcome.ok).toBe(true);
+  });
+
+  it.each([
+    ['stdout', 'process.stdout'],
+    ['stderr', 'process.stderr'],
+  ])('passes a program that writes 4 MiB to %s and exits 0: the exit decides, not the output', async (_name, stream) => {
+    const outcome = await check({ run: [node, '-e', `${stream}.write("x".repeat(4 * 1024 * 1024), () => process.exit(0))`] }, 20_000);
+    expect(outcome).toMatchObject({ ok: true, detail: 'exit 0' });
+  });
+
+  it('fails a program that writes 4 MiB and exits 3 with its first line, the rest read and dropped', async () => {
+    const outcome = await check({ run: [node, '-e', 'process.stderr.write("disk full\\n" + "y".repeat(4 * 1024 * 1024), () => process.exit(3))'] }, 20_000);
+    expect(outcome).toMatchObject({ ok: false, error: 'exit 3: disk full' });
+  });
+
+  it('is judged by its own exit when a background process it started keeps its stdout open', async () => {
+    // The background sleep inherits the pipe: waiting for the pipe to close would time out.
+    const outcome = await check({ run: ['/bin/sh', '-c', 'sleep 60 & echo $! > holder.pid; echo ready'] }, 15_000);
+    expect(outcome).toMatchObject({ ok: true, detail: 'exit 0' });
+    // …and what it left running is not heal's to end: the check passed.
+    expect(probePid(await pidIn('holder.pid'))).toBe('alive');
+  });
+
+  it('ends its whole process group when it is cut short: a background process too, SIGKILLed when it ignores SIGTERM', async () => {
+    await rm(join(dir, 'stubborn.pid'), { force: true });
+    const cut = new AbortController();
+    const running = commandChecker.run(
+      commandCheck.parse({ type: 'command', run: ['/bin/sh', '-c', `${stubborn('stubborn.pid')} & sleep 60 & wait`] }),
+      checkContext(60_000, { baseDir: dir, signal: cut.signal }),
+    );
+    const pid = await pidIn('stubborn.pid');
+    cut.abort();
+    expect(await running).toMatchObject({ ok: false, error: 'timed out after 1m' });
+    await waitFor(() => probePid(pid) === 'gone', 20_000);
   });
 
   it.each([

@@ -62,14 +62,23 @@ export async function builtCli(): Promise<string> {
   return CLI;
 }
 
+/**
+ * heal runs each command in a process group of its own, so a test finds what one heal started by
+ * a tag in its environment (HEAL_TEST_TAG), which every child inherits.
+ */
+const tags = new Map<number, string>();
+let started = 0;
+
 /** Starts `node dist/cli.js ARGS…` as the leader of a new process group (call builtCli() first). */
 export function startHeal(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): HealProcess {
+  const tag = `heal-test-${process.pid}-${++started}`;
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env },
+    env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env, HEAL_TEST_TAG: tag },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) tags.set(child.pid, tag);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -80,25 +89,49 @@ export function startHeal(args: readonly string[], options: { cwd?: string; env?
   return { child, pid: child.pid as number, exited };
 }
 
-/** Resolves once no process is left in the process group `pgid` (heal and whatever it started). */
+/**
+ * Resolves once no process is left that heal `pgid` (started by startHeal) or anything it started
+ * runs: its process group, and the commands it ran in groups of their own (found by their tag).
+ */
 export async function groupGone(pgid: number, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
+  const tag = tags.get(pgid);
   for (;;) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
+    const left = [...(groupAlive(pgid) ? [-pgid] : []), ...(tag ? await pidsTagged(tag) : [])];
+    if (left.length === 0) return;
     if (Date.now() > until) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
       }
-      throw new Error(`process group ${pgid} still alive after ${timeoutMs}ms`);
+      throw new Error(`heal ${pgid} left processes alive after ${timeoutMs}ms: ${left.join(' ')}`);
     }
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes whose environment holds HEAL_TEST_TAG=`tag` (Linux; none elsewhere). */
+export async function pidsTagged(tag: string): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const needle = `HEAL_TEST_TAG=${tag}\0`;
+  const pids = await Promise.all(
+    entries
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name) => ((await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')).includes(needle) ? Number(name) : undefined)),
+  );
+  return pids.filter((pid): pid is number => pid !== undefined);
 }
 
 /** Lines of a text file (0 when it does not exist). */
