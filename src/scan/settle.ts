@@ -6,7 +6,7 @@
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../heal/index.js';
 import { decideHeal, type HealDecision } from '../heal/policy.js';
-import { verifyService } from '../heal/verify.js';
+import { describeExit, failedExit, verifyService } from '../heal/verify.js';
 import { healOrder } from '../manifest/graph.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Redact } from '../redact.js';
@@ -106,9 +106,15 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
     concurrency: ctx.concurrency,
     deadline: Math.min(ctx.deadline, deps.now() + service.verifyTimeoutMs),
     scanDeadline: ctx.deadline,
+    ...(outcome.exited ? { exited: outcome.exited } : {}),
   });
   const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
   const failing = after.find((c) => !c.ok);
+  // A detached service that died: how, and the last lines of its log, are the reason.
+  const exit = failing && verified.exited;
+  const died = exit && failedExit(exit);
+  const checkError = failing && `${failing.name}: ${failing.error}`;
+  const error = exit ? (died ? redact(describeExit(exit)) : `${checkError}; ${redact(describeExit(exit))}`) : checkError;
   return {
     service,
     report: {
@@ -117,13 +123,13 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
       rule: decision.rule,
       checks: after,
       action,
-      ...(failing ? { reason: `still failing after restart: ${failing.name}: ${failing.error}` } : {}),
+      ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : {}),
     },
     record: {
       healthy: !failing,
       checks: checkRecords(after),
       rule: decision.rule,
-      heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error: `${failing.name}: ${failing.error}` } : {}), ...facts },
+      heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
     },
   };
 }
