@@ -19,6 +19,8 @@ export type LoadedManifest = {
   baseDir: string;
   /** Values substituted from the environment: never to be logged. */
   secrets: string[];
+  /** The source line of each program and `cwd` (programs.ts), by printed path. */
+  lines?: Readonly<Record<string, number>>;
 };
 
 /** Where the manifest is: --config, else $HEAL_CONFIG, else ./services.yaml. */
@@ -73,7 +75,7 @@ export async function loadManifest(
   const cached = options.cache === false ? undefined : await readCachedManifest(absolute, text, env);
   if (cached) return { ...cached, path: absolute, baseDir: dirname(absolute) };
   const { parseManifest } = await import('./parse.js');
-  const { manifest, secrets } = parseManifest(text, env);
-  if (options.cache !== false) await writeCachedManifest(absolute, text, env, manifest);
-  return { manifest, path: absolute, baseDir: dirname(absolute), secrets };
+  const parsed = parseManifest(text, env);
+  if (options.cache !== false) await writeCachedManifest(absolute, text, env, parsed);
+  return { manifest: parsed.manifest, path: absolute, baseDir: dirname(absolute), secrets: parsed.secrets, lines: parsed.lines };
 }

@@ -8,8 +8,10 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { dependencyProblems } from './graph.js';
-import { interpolate, type PathSegment } from './interpolate.js';
-import { lineOf, lineOfKey, pathAtOffset, problemLine } from './locate.js';
+import { interpolate, type PathSegment, type Template } from './interpolate.js';
+import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
+import { formatPath, problemLine } from './problem-line.js';
+import { programPlaces } from './programs.js';
 import { manifestSchema, serviceName, type Manifest } from './schema.js';
 import { interpolatedSecrets, redactor } from '../redact.js';
 
@@ -35,11 +37,21 @@ class Problems {
   }
 }
 
+/** A manifest that passed, and what the manifest cache (cache.ts) needs to keep it. */
+export type ParsedManifest = {
+  manifest: Manifest;
+  /** Values substituted from the environment: never to be logged. */
+  secrets: string[];
+  /** Every string that held a `$`, where it is and as written, in the order read. */
+  templates: Template[];
+  /** Every variable name the text looks up, set or not. */
+  names: string[];
+  /** The source line of each program and `cwd` programs.ts checks, by printed path. */
+  lines: Record<string, number>;
+};
+
 /** Parses manifest text; throws ConfigError with every problem found. */
-export function parseManifest(
-  text: string,
-  env: Readonly<Record<string, string | undefined>>,
-): { manifest: Manifest; secrets: string[] } {
+export function parseManifest(text: string, env: Readonly<Record<string, string | undefined>>): ParsedManifest {
   if (text.includes('\u0000')) throw new ConfigError(['manifest: the file holds binary data (a NUL byte), not YAML']);
   const lines = new LineCounter();
   // logLevel 'error': the parser's warnings would go to stderr as multi-line process warnings.
@@ -91,7 +103,24 @@ export function parseManifest(
     const redact = redactor(interpolatedSecrets(interpolated.secrets));
     throw new ConfigError(problems.list().map(redact));
   }
-  return { manifest: parsed.data, secrets: interpolated.secrets };
+  return {
+    manifest: parsed.data,
+    secrets: interpolated.secrets,
+    templates: interpolated.templates,
+    names: interpolated.names,
+    lines: programLines(parsed.data, doc, lines),
+  };
+}
+
+/** The lines of the places programs.ts may report, so a cached manifest can still say where. */
+function programLines(manifest: Manifest, doc: Document, lines: LineCounter): Record<string, number> {
+  const find = lineFinder(doc, lines);
+  const out: Record<string, number> = {};
+  for (const { path } of programPlaces(manifest)) {
+    const line = find(path);
+    if (line !== undefined) out[formatPath(path)] = line;
+  }
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,5 +90,57 @@ describe('the manifest cache', () => {
   it('keeps no entry for a manifest that is invalid', async () => {
     await expect(loadManifest(await manifestFile('version: 2\nservices: {}\n'), env)).rejects.toThrow();
     await expect(readdir(join(dir, 'cache'))).rejects.toThrow();
+  });
+
+  it('gives a short value that is part of another variable\'s name exactly, scan after scan (ENV=PROD beside PROD_TOKEN)', async () => {
+    const path = await manifestFile(`version: 1
+services:
+  api:
+    description: "\${ENV}"
+    checks: [ { type: command, run: [/bin/true, "\${PROD_TOKEN}", "\${ENV}-\${PROD_TOKEN}"] } ]
+`);
+    const vars = { ...env, ENV: 'PROD', PROD_TOKEN: 'tok-1234567890' };
+    for (let scan = 0; scan < 3; scan++) {
+      const { manifest, secrets } = await loadManifest(path, vars);
+      expect(manifest.services['api']!.checks[0]).toMatchObject({ run: ['/bin/true', 'tok-1234567890', 'PROD-tok-1234567890'] });
+      expect(secrets).toEqual(['PROD', 'tok-1234567890']);
+    }
+    const stored = await readFile(await cacheEntry(), 'utf8');
+    expect(stored).not.toContain('PROD"');
+    expect(stored).not.toContain('tok-1234567890');
+  });
+
+  it('counts a reference spelled with a YAML escape: its value is not stored, and a change is a miss', async () => {
+    const path = await manifestFile('version: 1\nservices:\n  api:\n    checks: [ { type: command, run: [/bin/true, "\\x24{SECRET}"] } ]\n');
+    expect((await loadManifest(path, { ...env, SECRET: 'hunter2-xyz' })).manifest.services['api']!.checks[0]).toMatchObject({ run: ['/bin/true', 'hunter2-xyz'] });
+    expect(await readFile(await cacheEntry(), 'utf8')).not.toContain('hunter2-xyz');
+    expect((await loadManifest(path, { ...env, SECRET: 'changed-1' })).manifest.services['api']!.checks[0]).toMatchObject({ run: ['/bin/true', 'changed-1'] });
+  });
+
+  it('reads a duration from a variable again on a hit, and keeps no number made from it', async () => {
+    const path = await manifestFile('version: 1\ndefaults: { cooldown: "\${COOLDOWN}" }\nservices: {}\n');
+    expect((await loadManifest(path, { ...env, COOLDOWN: '17m' })).manifest.defaults.cooldown).toBe(1_020_000);
+    expect(await readFile(await cacheEntry(), 'utf8')).not.toContain('1020000');
+    await tamper((entry) => (entry.manifest.concurrency = 99));
+    const hit = await loadManifest(path, { ...env, COOLDOWN: '17m' });
+    expect(hit.manifest.concurrency).toBe(99);
+    expect(hit.manifest.defaults.cooldown).toBe(1_020_000);
+    expect((await loadManifest(path, { ...env, COOLDOWN: '2m' })).manifest.defaults.cooldown).toBe(120_000);
+  });
+
+  it('ignores an entry that others may write', async () => {
+    const path = await manifestFile();
+    await loadManifest(path, env);
+    await tamper((entry) => (entry.manifest.concurrency = 99));
+    await chmod(await cacheEntry(), 0o666);
+    expect((await loadManifest(path, env)).manifest.concurrency).toBe(8);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('ignores an entry another user owns (as root)', async () => {
+    const path = await manifestFile();
+    await loadManifest(path, env);
+    await tamper((entry) => (entry.manifest.concurrency = 99));
+    await chown(await cacheEntry(), 65534, 65534);
+    expect((await loadManifest(path, env)).manifest.concurrency).toBe(8);
   });
 });
