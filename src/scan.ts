@@ -16,6 +16,7 @@ import { HealError } from './errors.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
 import { onInterrupt } from './interrupt.js';
 import type { LoadedManifest } from './manifest/load.js';
+import { programProblemLines } from './manifest/programs.js';
 import { resolveServices, type ServiceConfig } from './manifest/resolve.js';
 import { countHeals } from './metrics/counters.js';
 import { renderMetrics } from './metrics/render.js';
@@ -66,6 +67,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     // Times the state remembers from the future (the clock was set back) count from now: said once, saved so.
     const { state, clockChange } = settleClockChange(await loadState(stateDir, deps.logger), started);
     if (clockChange) deps.logger.warn({ aheadMs: clockChange.aheadMs }, clockChange.message);
+    // A program or cwd a restart or check could not start with (manifest/programs.ts): warned every scan.
+    const programs = await programProblemLines(loaded, deps.env, options.only);
+    for (const line of programs) deps.logger.warn({ manifest: loaded.path }, line);
     const { reports, next, notices } = await scanWithState(options, state, started);
     let final = next;
     if (!options.dryRun) {
@@ -77,7 +81,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       const settled = deliveryJournal(stateDir, next, deps);
       final = { ...next, alerts: await deliver(next.alerts, { deps, channels: config.channels, maxAgeMs: config.maxAgeMs, deadline, intervalMs: loaded.manifest.interval, settled, secrets: loaded.secrets }) };
     }
-    const report: ScanReport = { ...scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final), ...(clockChange ? { warnings: [clockChange.message] } : {}) };
+    const report: ScanReport = { ...scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final), ...(clockChange || programs.length ? { warnings: [...(clockChange ? [clockChange.message] : []), ...programs] } : {}) };
     final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
     if (!options.dryRun) stateSaved(report, await trySaveState(stateDir, final), deps);
     // A partial scan would drop the series of the services it did not check.

@@ -31,7 +31,7 @@ export type ScanReport = {
   services: ServiceReport[];
   /** Messages still waiting in the outbox after this scan's sends, by channel. */
   outbox: Record<string, number>;
-  /** What the scan noticed beyond its services, one line each (a clock set back). */
+  /** What the scan noticed beyond its services, one line each (a clock set back; a program a restart or check names that does not exist, manifest/programs.ts). */
   warnings?: string[];
   /**
    * Whether the scan's state reached the disk (absent in a dry run, which writes none). When
