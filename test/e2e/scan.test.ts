@@ -20,7 +20,7 @@ afterEach(async () => {
 /** A manifest with one service "api" on `port`, restarted by starting the fixture detached. */
 function apiManifest(port: number, extra = ''): string {
   return `version: 1
-defaults: { cooldown: 0s, verify_timeout: 5s, timeout: 1s }
+defaults: { cooldown: 0s, verify_timeout: 30s, timeout: 5s }
 services:
   api:
     checks:

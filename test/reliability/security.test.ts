@@ -90,7 +90,8 @@ services:
 `);
     const run = await ws.heal('scan', '--json');
     expect(run.code, run.stderr).toBe(1);
-    await waitFor(async () => (await rec.calls()).some((c) => c.argv[0] === 'detached'), 5_000);
+    // The detached restart outlives the scan: wait for its process to start (an upper bound).
+    await waitFor(async () => (await rec.calls()).some((c) => c.argv[0] === 'detached'), 30_000);
 
     const calls = await rec.calls();
     const byRole = (role: string) => calls.filter((c) => c.argv[0] === role);
@@ -267,20 +268,25 @@ services:
   });
 
   it('takes the scan lock as a 0600 file', async () => {
-    const hang = await servers.add(startTcpServer((socket) => socket.resume()));
+    // The check's endpoint holds its answer until the test has seen the lock: the scan (and its
+    // lock) lasts exactly as long as the test needs, however slowly the CLI starts.
+    const held: (() => void)[] = [];
+    const slow = await servers.add(startHttpServer((_req, res) => held.push(() => res.end('ok'))));
     ws = await workspace(`version: 1
 services:
   slow:
-    checks: [ { type: http, url: "http://127.0.0.1:${hang.port}/", timeout: 2s } ]
+    checks: [ { type: http, url: "${slow.url('/')}", timeout: 60s } ]
 `);
     const previous = process.umask(0);
     try {
       await builtCli();
       const running = ws.heal('scan');
       const lock = join(ws.stateDir, 'scan.lock');
-      await waitFor(() => existsSync(lock), 5_000);
+      await waitFor(() => held.length > 0, 30_000);
+      expect(existsSync(lock)).toBe(true);
       expect(((await stat(lock)).mode & 0o777).toString(8)).toBe('600');
-      await running;
+      for (const answer of held) answer();
+      expect((await running).code).toBe(0);
     } finally {
       process.umask(previous);
     }
