@@ -146,12 +146,14 @@ describe('the manifest cache, over random values of the variables', () => {
         valid++;
         // Validation drops a `__proto__` key (zod's records): a value from the environment there
         // has no place in the tree, so that manifest is parsed every time rather than cached.
-        if (!text.includes('__proto__')) expect(await readCachedManifest(path, text, first), `${where}\nno cache entry for a valid manifest`).toBeDefined();
-        const [entry] = await readdir(cache);
-        const stored = await readFile(join(cache, entry!), 'utf8');
-        expect(stored.includes(secret), `${where}\nthe cache file holds a value from the environment: ${stored}`).toBe(false);
+        if (!text.includes('__proto__')) {
+          expect(await readCachedManifest(path, text, first), `${where}\nno cache entry for a valid manifest`).toBeDefined();
+          const [entry] = await readdir(cache);
+          const stored = await readFile(join(cache, entry!), 'utf8');
+          expect(stored.includes(secret), `${where}\nthe cache file holds a value from the environment: ${stored}`).toBe(false);
+        }
       }
-      expect(await outcome(() => loadManifest(path, first)), where).toEqual(fresh); // a hit
+      expect(await outcome(() => loadManifest(path, first)), where).toEqual(fresh); // a hit, when valid
       if (second !== first) {
         changed++;
         expect(await outcome(() => loadManifest(path, second)), where).toEqual(await outcome(() => loadManifest(path, second, { cache: false })));
