@@ -27,13 +27,22 @@ export function interpolatedSecrets(values: readonly string[]): string[] {
 export function redactor(secrets: readonly (string | undefined)[]): Redact {
   const kept = secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
   if (!kept.length) return (text) => text;
-  const spellings = kept.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
+  const spellings = kept.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), ...uriEncoded(s)]);
   const needles = [...new Set(spellings)].sort((a, b) => b.length - a.length);
   return (text) => {
     let out = text;
     for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
     return out.includes(ELLIPSIS) ? redactCutSecrets(out, needles) : out;
   };
+}
+
+/** A string's URI-encoded spelling; none for a lone surrogate, which no URI can hold (encodeURIComponent throws). */
+function uriEncoded(secret: string): string[] {
+  try {
+    return [encodeURIComponent(secret)];
+  } catch {
+    return [];
+  }
 }
 
 const ELLIPSIS = '…';

@@ -21,6 +21,11 @@ describe('redactor', () => {
     expect(redact('cut at s3c…')).toBe('cut at s3c…'); // three characters give nothing away
   });
 
+  it('hides a secret holding a lone surrogate, which no URI can spell, instead of throwing', () => {
+    const secret = 'pass\ud800word';
+    expect(redactor([secret])(`said ${secret} and ${JSON.stringify(secret)}`)).toBe('said [redacted] and "[redacted]"');
+  });
+
   it('leaves text alone when there are no secrets of four characters or more', () => {
     expect(redactor(['abc', undefined])('abc abc')).toBe('abc abc');
   });
