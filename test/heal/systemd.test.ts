@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { restart } from '../../src/heal/index.js';
 import { parseShow, systemctlArgv, userManagerEnv } from '../../src/heal/systemctl.js';
-import { systemdRestarter } from '../../src/heal/systemd.js';
+import { refusedByStartLimit, SHOWN_PROPERTIES, systemdRestarter } from '../../src/heal/systemd.js';
 import { systemdRestart } from '../../src/manifest/schema.js';
 import { freePort, waitFor } from '../helpers/cli.js';
 import { UID, healthy, restartContext, serviceProgram, useFakeTool, type SystemctlScenario } from '../helpers/fake-supervisors.js';
 
 const fake = useFakeTool<SystemctlScenario>('systemctl');
-const SHOW = ['show', '-p', 'ActiveState', '-p', 'SubState', '-p', 'NRestarts'];
+const SHOW = ['show', ...SHOWN_PROPERTIES.flatMap((name) => ['-p', name])];
 
 function spec(fields: Record<string, unknown> = {}) {
   return systemdRestart.parse({ type: 'systemd', unit: 'api.service', ...fields });
@@ -33,7 +33,7 @@ describe('systemd restarter', () => {
     const outcome = await restart(spec({ user }), restartContext(fake.dir));
 
     expect(outcome).toMatchObject({ ok: true, detail: `systemctl ${user ? '--user ' : ''}restart api.service` });
-    expect(await fake.argvs()).toEqual([restartArgv, [...showArgv.slice(0, -1), '-p', 'Result', 'api.service']]);
+    expect(await fake.argvs()).toEqual([restartArgv, showArgv]);
     await waitFor(() => healthy(port));
   });
 
@@ -68,17 +68,17 @@ describe('systemd restarter', () => {
 
       expect(outcome).toEqual({
         ok: true,
-        detail: `systemctl ${flag}restart api.service (refused: start limit hit), systemctl ${flag}reset-failed api.service, systemctl ${flag}restart api.service`,
+        detail: `systemctl ${flag}restart api.service (refused by its start limit), systemctl ${flag}reset-failed api.service, systemctl ${flag}restart api.service`,
         note: `its start limit was hit: ran systemctl ${flag}reset-failed api.service and restarted it once`,
         facts: { ActiveState: 'active', SubState: 'running', NRestarts: '0', Result: 'success' },
       });
       const u = user ? ['--user'] : [];
       expect(await fake.argvs()).toEqual([
         [...u, 'restart', 'api.service'],
-        [...u, ...SHOW, '-p', 'Result', 'api.service'],
+        [...u, ...SHOW, 'api.service'],
         [...u, 'reset-failed', 'api.service'],
         [...u, 'restart', 'api.service'],
-        [...u, ...SHOW, '-p', 'Result', 'api.service'],
+        [...u, ...SHOW, 'api.service'],
       ]);
       await waitFor(() => healthy(port));
     });
@@ -92,11 +92,26 @@ describe('systemd restarter', () => {
         ok: false,
         error:
           'systemctl restart api.service failed: exit 1: Job for api.service failed because start of the service was attempted too often.; ' +
-          'the start limit was hit: after systemctl reset-failed the restart failed again: ' +
+          'refused by its start limit: after systemctl reset-failed the restart failed again: ' +
           'systemctl restart api.service failed: exit 1: Job for api.service failed because the control process exited with error code.',
         facts: { ActiveState: 'failed', SubState: 'failed', NRestarts: '0', Result: 'exit-code' },
       });
       expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['restart', 'show', 'reset-failed', 'restart', 'show']);
+    });
+
+    it('sees the refusal of a unit that had already failed, though systemd then keeps its earlier Result', async () => {
+      const port = await freePort();
+      // The hour's one start happened; the service was then killed by a signal: Result=signal.
+      await fake.scenario({ system: { 'api.service': { program: serviceProgram(port), startLimitBurst: 1, startLimitIntervalSec: 3_600 } } });
+      const { exec } = await import('../../src/deps.js');
+      await exec(['systemctl', 'start', 'api.service'], { timeoutMs: 5_000 });
+      await exec(['systemctl', 'kill', '-s', 'KILL', 'api.service'], { timeoutMs: 5_000 });
+      await waitFor(async () => (await exec(['systemctl', 'is-active', 'api.service'], { timeoutMs: 5_000 })).stdout === 'failed');
+
+      const outcome = await systemdRestarter.restart(spec(), restartContext(fake.dir));
+
+      expect(outcome).toMatchObject({ ok: true, note: 'its start limit was hit: ran systemctl reset-failed api.service and restarted it once' });
+      await waitFor(() => healthy(port));
     });
 
     it('leaves a unit alone that failed for another reason: no reset-failed', async () => {
@@ -202,6 +217,28 @@ describe('systemd restarter', () => {
     [true, ['restart', 'x'], ['systemctl', '--user', 'restart', 'x']],
   ])('builds argv for user %s, %j as %j', (user, args, argv) => {
     expect(systemctlArgv(user, args)).toEqual(argv);
+  });
+
+  it.each([
+    ['Result=start-limit-hit', { Result: 'start-limit-hit', ActiveState: 'failed' }, true],
+    [
+      'a failed unit whose conditions passed after it last left inactive',
+      { Result: 'signal', ActiveState: 'failed', ConditionResult: 'yes', AssertResult: 'yes', ConditionTimestampMonotonic: '2056400228', InactiveExitTimestampMonotonic: '2055406567' },
+      true,
+    ],
+    [
+      'a oneshot that started and failed (it left inactive after the check)',
+      { Result: 'exit-code', ActiveState: 'failed', ConditionResult: 'yes', AssertResult: 'yes', ConditionTimestampMonotonic: '2073404269', InactiveExitTimestampMonotonic: '2073449135' },
+      false,
+    ],
+    [
+      'a failed assertion',
+      { Result: 'success', ActiveState: 'failed', ConditionResult: 'yes', AssertResult: 'no', ConditionTimestampMonotonic: '20', InactiveExitTimestampMonotonic: '10' },
+      false,
+    ],
+    ['a unit systemd does not know', { Result: 'success', ActiveState: 'inactive', ConditionResult: 'no', AssertResult: 'no', ConditionTimestampMonotonic: '0', InactiveExitTimestampMonotonic: '0' }, false],
+  ])('tells a start limit refusal from `systemctl show` (values seen on systemd 252): %s → %s', (_what, properties, refused) => {
+    expect(refusedByStartLimit(properties)).toBe(refused);
   });
 
   it('reads `systemctl show` by name, whatever order systemd prints in', () => {
