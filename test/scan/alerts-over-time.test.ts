@@ -184,18 +184,4 @@ describe('silences', () => {
     await ws.scan();
     expect(hook.accepted.map((n) => n.id)).toEqual([`api/down@${since}#1`, `api/down@${since}/resolved`]);
   });
-
-  it('keeps a recovery inside the silence quiet too', async () => {
-    const hook = await receiver();
-    const ws = await simWorkspace(manifest(hook.url, { level: '{ threshold: 1, cooldown: 1h, channels: [hook] }' }));
-    await ws.scan();
-    expect(hook.accepted.map((n) => n.kind)).toEqual(['down']);
-
-    const now = ws.clock.now();
-    await ws.update((state) => ({ ...state, alerts: { ...state.alerts, silences: { api: { until: now + HOUR, createdAt: now } } } }));
-    ws.clock.advance(5 * MINUTE);
-    await comeBack(ws);
-    await scanEvery(ws, 20 * MINUTE, 2 * HOUR);
-    expect(hook.accepted.map((n) => n.kind)).toEqual(['down']);
-  });
 });

@@ -192,10 +192,8 @@ describe('start_grace', () => {
 });
 
 describe('the hourly cap', () => {
-  const capped = () => simWorkspace(manifest(`[ ${UP_CHECK} ]`, 'cooldown: 0s, max_heals_per_hour: 2, verify_timeout: 2s, breaker: { failure_threshold: 100 }'));
-
   it('allows max_heals_per_hour restarts in a sliding hour, then holds back until the oldest is an hour old', async () => {
-    const ws = await capped();
+    const ws = await simWorkspace(manifest(`[ ${UP_CHECK} ]`, 'cooldown: 0s, max_heals_per_hour: 2, verify_timeout: 2s, breaker: { failure_threshold: 100 }'));
     for (const n of [1, 2]) {
       expect(await ws.scanService('web')).toMatchObject({ code: 1, status: 'down', rule: 'down', action: expect.stringMatching(/^restarted/) });
       expect(await restartsRun(ws)).toBe(n);
@@ -211,21 +209,5 @@ describe('the hourly cap', () => {
     expect(await ws.scanService('web')).toMatchObject({ rule: 'down', action: expect.stringMatching(/^restarted/) });
     expect(await restartsRun(ws)).toBe(3);
     expect(await ws.status('web')).toMatchObject({ healsLastHour: 2 });
-  });
-
-  it('marks a service held back by the cap in two scans in a row as flapping, and still holds it a day later', async () => {
-    const ws = await capped();
-    for (let n = 0; n < 4; n++) {
-      await ws.scanService('web');
-      ws.clock.advance(5 * MINUTE);
-    }
-    expect((await ws.status('web')).flapping?.reason).toBe('held back by the hourly cap in 2 consecutive scans');
-
-    // A day later the cap is long over, but a flapping service stays held.
-    ws.clock.advance(24 * HOUR);
-    const held = await ws.scanService('web');
-    expect(held).toMatchObject({ rule: 'flapping', action: 'held back' });
-    expect(held.reason).toBe('flapping (held back by the hourly cap in 2 consecutive scans): not restarted until it stays up, or heal reset web');
-    expect(await restartsRun(ws)).toBe(2);
   });
 });
