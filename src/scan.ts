@@ -140,7 +140,8 @@ async function scanWithState(
     config,
     refreshChannels: Object.entries(config.channels).filter(([, spec]) => spec.type === 'alertmanager').map(([name]) => name),
     services: results.map((r) => alertInput(r, serviceStates[r.service.name]?.flapping)),
-    known: Object.keys(manifest.services),
+    // A disabled service is no longer watched: its open alerts are closed like a removed one's.
+    known: Object.entries(manifest.services).filter(([, spec]) => spec.enabled).map(([name]) => name),
     now,
     host: hostname(),
   });

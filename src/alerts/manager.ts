@@ -9,6 +9,9 @@
  *   most once per cooldown; a recovery that resolves a notified down key says so there instead.
  * - Resolved: when a key that notified stops holding, one notice goes to the channels that got
  *   the alert, whatever the cooldown, with how long it lasted.
+ * - No longer watched: the keys of a service that is not in `known` any more (removed, renamed,
+ *   disabled) are forgotten, and an alert of theirs that notified is closed like a resolved one,
+ *   to the channels that got it, saying the service is no longer watched.
  * - Inhibition: a service skipped because a service it depends on is down, or still starting
  *   after a restart, leaves its keys as they are: one outage, one alert about its cause.
  * - Silences: a silenced service's keys still count, but make no notice.
@@ -43,7 +46,10 @@ export type ServiceAlertInput = {
 export type AlertPlanInput = {
   config: AlertConfig;
   services: readonly ServiceAlertInput[];
-  /** Every service name in the manifest: keys of services that are gone are forgotten. */
+  /**
+   * Every service heal watches (in the manifest and enabled): the keys of any other service are
+   * forgotten, and its open alerts closed with a "no longer watched" notice.
+   */
   known: readonly string[];
   now: number;
   host: string;
@@ -60,13 +66,19 @@ type Condition = 'holds' | 'clear' | 'unchanged';
 
 export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertPlan {
   const { config, now, host } = input;
-  const keys: Record<string, AlertKeyState> = Object.fromEntries(
-    Object.entries(previous.keys).filter(([key]) => input.known.includes(serviceOf(key))),
-  );
   const silences = Object.fromEntries(Object.entries(previous.silences).filter(([, s]) => isSilenced(s, now)));
   const routed: RoutedNotice[] = [];
   const refreshed: RoutedNotice[] = [];
   const refreshChannels = new Set(input.refreshChannels ?? []);
+  const known = new Set(input.known);
+  const keys: Record<string, AlertKeyState> = {};
+  for (const [key, state] of Object.entries(previous.keys)) {
+    const service = serviceOf(key);
+    if (known.has(service)) keys[key] = state;
+    else if (state.notified && isCondition(key) && !isSilenced(Object.hasOwn(silences, service) ? silences[service] : undefined, now)) {
+      routed.push({ notice: unwatchedNotice(service, key, state, now, host), channels: state.notified.channels });
+    }
+  }
 
   for (const svc of input.services) {
     const silenced = isSilenced(Object.hasOwn(silences, svc.service) ? silences[svc.service] : undefined, now);
@@ -132,6 +144,30 @@ function isSilenced(silence: Silence | undefined, now: number): boolean {
 
 function serviceOf(key: string): string {
   return key.slice(0, key.lastIndexOf('/'));
+}
+
+/** A key whose condition holds over scans ("<service>/down", "<service>/flapping"), not an event. */
+function isCondition(key: string): boolean {
+  return key.endsWith('/down') || key.endsWith('/flapping');
+}
+
+/** Closes the open alert of a service heal no longer watches: it cannot say whether it recovered. */
+function unwatchedNotice(service: string, key: string, state: AlertKeyState, now: number, host: string): Notice {
+  const downForMs = elapsedSince(state.since, now);
+  const what = key.endsWith('/flapping') ? 'flapping' : 'down';
+  return {
+    id: `${key}@${state.since}/unwatched`,
+    key,
+    kind: 'resolved',
+    level: state.level,
+    service,
+    title: `${service} is no longer watched`,
+    detail: `${service} was removed from the manifest, renamed or disabled while its ${what} alert was open (for ${formatDuration(downForMs)}); heal closes the alert and no longer checks ${service}, so it cannot say whether it recovered`,
+    since: state.since,
+    at: now,
+    downForMs,
+    host,
+  };
 }
 
 function failingNotice(svc: ServiceAlertInput, kind: 'down' | 'flapping', key: string, state: AlertKeyState, count: number, now: number, host: string): Notice {

@@ -156,11 +156,57 @@ describe('silences', () => {
   });
 });
 
-it('forgets the keys of services that left the manifest', () => {
-  const { state } = play([[down('api')], [down('api')]]);
-  const plan = planAlerts(state, { config, services: [], known: [], now: T0 + 3 * SCAN, host: 'box' });
-  expect(plan.next.keys).toEqual({});
-  expect(plan.messages).toEqual([]);
+describe('services heal no longer watches', () => {
+  const leave = (state: AlertsState, known: string[] = [], services: ServiceAlertInput[] = []) =>
+    planAlerts(state, { config, services, known, now: T0 + 3 * SCAN, host: 'box' });
+
+  it('closes the open alert of a service that left the manifest, to the channels that got it, and forgets its keys', () => {
+    const { state } = play([[down('api')], [down('api')]]);
+    const plan = leave(state);
+    expect(plan.next.keys).toEqual({});
+    expect(plan.messages.map((m) => m.channel)).toEqual(['discord', 'log']);
+    const notice = plan.messages[0]?.notices[0];
+    expect(notice).toMatchObject({
+      id: `api/down@${T0}/unwatched`,
+      key: 'api/down',
+      kind: 'resolved',
+      level: 'critical',
+      service: 'api',
+      title: 'api is no longer watched',
+      since: T0,
+      at: T0 + 3 * SCAN,
+      downForMs: 3 * SCAN,
+    });
+    expect(notice?.detail).toBe('api was removed from the manifest, renamed or disabled while its down alert was open (for 15m); heal closes the alert and no longer checks api, so it cannot say whether it recovered');
+    expect(plan.messages[1]?.notices).toEqual([notice]);
+  });
+
+  it('closes a flapping alert too, once, and says nothing for a service whose alert never went out', () => {
+    const { state } = play([[down('api', { flapping: { since: T0, reason: 'healed 3 scans running' } }), down('db')]]);
+    expect(Object.keys(state.keys).sort()).toEqual(['api/down', 'api/flapping', 'db/down']);
+    const plan = leave(state);
+    expect(plan.routed.map((r) => `${r.notice.key}:${r.notice.title}`)).toEqual(['api/flapping:api is no longer watched']);
+    expect(plan.next.keys).toEqual({});
+    expect(leave(plan.next).messages).toEqual([]);
+  });
+
+  it('renamed: closes the old name\'s alert while the new name starts counting', () => {
+    const { state } = play([[down('api')], [down('api')]]);
+    const plan = leave(state, ['api-v2'], [down('api-v2')]);
+    expect(plan.routed.map((r) => r.notice.title)).toEqual(['api is no longer watched']);
+    expect(Object.keys(plan.next.keys)).toEqual(['api-v2/down']);
+  });
+
+  it('stays quiet about a silenced service, and forgets a healed event without a notice', () => {
+    const { state } = play([[down('api')], [down('api')]]);
+    const silence = { api: { until: T0 + 10 * SCAN, createdAt: T0 + 2 * SCAN } };
+    expect(leave({ ...state, silences: silence }).messages).toEqual([]);
+    const afterHeal = play([[healed('web')]]).state;
+    expect(Object.keys(afterHeal.keys)).toEqual(['web/healed']);
+    const plan = leave(afterHeal);
+    expect(plan.messages).toEqual([]);
+    expect(plan.next.keys).toEqual({});
+  });
 });
 
 it('uses the documented default levels', () => {
