@@ -27,6 +27,11 @@ export type SendRequestOptions = {
    * (say, read only an error's body). @default 0
    */
   maxBodyBytes?: number | ((status: number) => number);
+  /**
+   * Called once the whole request has been handed to the connection (from then on the server
+   * may act on it), for a caller that may stop waiting before this request settles.
+   */
+  onWritten?: () => void;
 };
 
 /** A response: its status and headers, and as much of its body as was read. */
@@ -45,8 +50,13 @@ export type HttpReply = {
   bodyError?: string;
 };
 
-/** No response: the request failed, ran out of time, or was cancelled before a status came. */
-export type HttpFailure = { ok: false; error: string; timedOut: boolean; aborted: boolean };
+/**
+ * No response: the request failed, ran out of time, or was cancelled before a status came.
+ * `written` says the whole request had been handed to the connection first, so the server may
+ * have acted on it (a POST may have been delivered); false when it never got that far (refused
+ * connection, failed lookup, a timeout while connecting).
+ */
+export type HttpFailure = { ok: false; error: string; timedOut: boolean; aborted: boolean; written: boolean };
 
 export type SendRequestResult = HttpReply | HttpFailure;
 
@@ -64,6 +74,8 @@ export function sendRequest(url: URL, options: SendRequestOptions): Promise<Send
     let reply: HttpReply | undefined;
     const chunks: Buffer[] = [];
     let received = 0;
+    /** The whole request was handed to the socket ('finish'). */
+    let written = false;
 
     const settle = (result: SendRequestResult): void => {
       if (settled) return;
@@ -80,7 +92,7 @@ export function sendRequest(url: URL, options: SendRequestOptions): Promise<Send
     /** Ends the request: a failure before the status line, a reply cut short after it. */
     const stop = (error: string, cause: { timedOut?: boolean; aborted?: boolean } = {}): void => {
       if (reply) answer(reply, false, error);
-      else settle({ ok: false, error, timedOut: cause.timedOut ?? false, aborted: cause.aborted ?? false });
+      else settle({ ok: false, error, timedOut: cause.timedOut ?? false, aborted: cause.aborted ?? false, written });
     };
     function onAbort(): void {
       stop('cancelled', { aborted: true });
@@ -101,6 +113,10 @@ export function sendRequest(url: URL, options: SendRequestOptions): Promise<Send
     }
     // Kept after settling too, so a late error on a destroyed request is never unhandled.
     request.on('error', (error) => stop(describeSocketError(error)));
+    request.once('finish', () => {
+      written = true;
+      options.onWritten?.();
+    });
     request.once('response', (res) => {
       response = res;
       res.on('error', () => undefined); // 'close' follows and says it

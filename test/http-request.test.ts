@@ -46,7 +46,7 @@ describe('sendRequest', () => {
     const started = Date.now();
     const result = await sendRequest(new URL(`http://127.0.0.1:${hung.port}/`), { timeoutMs: 300 });
     const elapsed = Date.now() - started;
-    expect(result).toEqual({ ok: false, error: 'timed out after 300ms', timedOut: true, aborted: false });
+    expect(result).toMatchObject({ ok: false, error: 'timed out after 300ms', timedOut: true, aborted: false });
     expect(elapsed).toBeGreaterThanOrEqual(280);
     expect(elapsed).toBeLessThan(2_000);
     await expect.poll(() => hung.connections.open).toBe(0);
@@ -72,7 +72,18 @@ describe('sendRequest', () => {
       error: 'connection refused',
       timedOut: false,
       aborted: false,
+      written: false,
     });
+  });
+
+  it('says whether the request was written before it failed: the server may have acted on it', async () => {
+    const server = await servers.add(startHttpServer(() => undefined));
+    const controller = new AbortController();
+    const pending = sendRequest(new URL(server.url('/hook')), { method: 'POST', body: '{"id":"m1"}', timeoutMs: 10_000, signal: controller.signal });
+    await expect.poll(() => server.requests.length).toBe(1);
+    controller.abort();
+    expect(await pending).toEqual({ ok: false, error: 'cancelled', timedOut: false, aborted: true, written: true });
+    expect(server.requests[0]?.body).toBe('{"id":"m1"}');
   });
 
   it('says a server that hangs up gave no response', async () => {
@@ -87,11 +98,11 @@ describe('sendRequest', () => {
     const started = Date.now();
     const pending = sendRequest(url, { timeoutMs: 5_000, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
-    expect(await pending).toEqual({ ok: false, error: 'cancelled', timedOut: false, aborted: true });
+    expect(await pending).toMatchObject({ ok: false, error: 'cancelled', timedOut: false, aborted: true });
     expect(Date.now() - started).toBeLessThan(2_000);
     await expect.poll(() => hung.connections.open).toBe(0);
 
-    expect(await sendRequest(url, { timeoutMs: 5_000, signal: AbortSignal.abort() })).toEqual({ ok: false, error: 'cancelled', timedOut: false, aborted: true });
+    expect(await sendRequest(url, { timeoutMs: 5_000, signal: AbortSignal.abort() })).toEqual({ ok: false, error: 'cancelled', timedOut: false, aborted: true, written: false });
     expect(hung.connections.total).toBe(1);
   });
 
@@ -101,6 +112,7 @@ describe('sendRequest', () => {
       error: 'the URL must be http or https',
       timedOut: false,
       aborted: false,
+      written: false,
     });
     const port = await closedPort();
     const result = await sendRequest(new URL(`http://u:secret-pw@127.0.0.1:${port}/tok-123?key=q-456`), { timeoutMs: 1_000 });

@@ -1,13 +1,15 @@
 /**
  * Sends what is in the outbox, inside the scan's deadline. Channels go in parallel; a channel's
- * messages go in order. A failed send is tried again after a short exponential backoff with
- * jitter while the deadline allows; what is still undelivered stays for the next scan, and a
- * channel that asked to wait (a 429's retry-after) is not tried before then.
+ * messages go in order. A send that was not delivered is tried again after a short exponential
+ * backoff with jitter while the deadline allows; one that may have been delivered (no answer
+ * after the whole message was handed over) is not sent twice in one scan. What is still
+ * undelivered stays for the next scan, and a channel that asked to wait (a 429's retry-after,
+ * at most an hour) is not tried before then.
  */
 import type { Deps } from '../deps.js';
 import type { ChannelSpec } from '../manifest/schema.js';
 import { sendToChannel } from './channels/index.js';
-import { channelReady, expire, recordAttempt } from './outbox.js';
+import { boundedPause, channelReady, expire, recordAttempt } from './outbox.js';
 import type { AlertsState } from './state.js';
 import type { SendOutcome } from './types.js';
 
@@ -69,6 +71,8 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
       if (outcome.ok || !outcome.retryable) await options.settled?.(state);
       if (outcome.ok) return true;
       if (!outcome.retryable) return true; // dropped for good; the channel may still take the next one
+      // It may have arrived: a second send now could be a second copy. The next scan tries again.
+      if (outcome.maybeDelivered) return false;
       if (outcome.retryAfterMs !== undefined) return false;
       const pause = BACKOFF_BASE_MS * 2 ** attempt + Math.random() * BACKOFF_BASE_MS;
       if (deps.now() + pause >= options.deadline) return false;
@@ -85,6 +89,7 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
   function log(channel: string, id: string, outcome: SendOutcome, attempt: number): void {
     if (outcome.ok) deps.logger.info({ channel, message: id, attempt }, 'alert delivered');
     else if (!outcome.retryable) deps.logger.error({ channel, message: id, attempt, error: outcome.error, gone: outcome.gone }, 'alert refused for good by its channel: dropped');
-    else deps.logger.warn({ channel, message: id, attempt, error: outcome.error, retryAfterMs: outcome.retryAfterMs }, 'alert not delivered yet: kept in the outbox');
+    else if (outcome.maybeDelivered) deps.logger.warn({ channel, message: id, attempt, error: outcome.error, maybeDelivered: true }, 'alert may have been delivered (no answer): kept in the outbox, tried again on the next scan only');
+    else deps.logger.warn({ channel, message: id, attempt, error: outcome.error, ...(outcome.retryAfterMs === undefined ? {} : { pauseMs: boundedPause(outcome.retryAfterMs) }) }, 'alert not delivered yet: kept in the outbox');
   }
 }

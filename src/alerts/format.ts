@@ -125,12 +125,12 @@ export function sinceText(notice: Notice): string {
 export type NoticeFact = { label: string; value: string };
 
 /**
- * The facts of a notice, in order: what failed (or what changed), what heal did (when it did
- * something), since when, the service, the host, the notice id.
+ * The facts of a notice, in order: what failed (or what changed, or what a summary folded),
+ * what heal did (when it did something), since when, the service, the host, the notice id.
  */
 export function noticeFacts(notice: Notice): NoticeFact[] {
   const facts: NoticeFact[] = [];
-  if (notice.detail) facts.push({ label: isRecovery(notice) ? 'What changed' : 'What failed', value: notice.detail });
+  if (notice.detail) facts.push({ label: notice.kind === 'folded' ? 'What was folded' : isRecovery(notice) ? 'What changed' : 'What failed', value: notice.detail });
   if (notice.action) facts.push({ label: 'What heal did', value: notice.action });
   facts.push({ label: 'Since', value: sinceText(notice) });
   facts.push({ label: 'Service', value: notice.service });

@@ -1,14 +1,30 @@
 /**
  * The outbox's bookkeeping, pure: what a send's outcome does to the alert state. Every message
  * enters the outbox before it is sent and leaves it only when its channel accepted it, when
- * the channel refused it for good, or when it is older than `max_age`.
+ * the channel refused it for good, or when it is older than `max_age`. At most
+ * `MAX_WAITING_PER_CHANNEL` messages wait for one channel (older ones are folded into one
+ * summary, see fold.ts), and no channel is paused for longer than {@link MAX_PAUSE_MS}.
  */
 import { elapsedSince, windowEndsAt } from '../common/time.js';
+import { capOutbox, MAX_WAITING_PER_CHANNEL } from './fold.js';
 import type { AlertsState, OutboxEntry } from './state.js';
 import type { Message, SendOutcome } from './types.js';
 
-export function enqueue(state: AlertsState, messages: readonly Message[]): AlertsState {
-  return { ...state, outbox: [...state.outbox, ...messages.map((message) => ({ message, attempts: 0 }))] };
+/**
+ * The longest a channel is left alone when it asks to wait (a 429's `retry_after`, a
+ * `Retry-After` header): one hour. A longer or unreadable wait counts as this long, so a channel
+ * that says "come back in 30 years" is tried again within the hour.
+ */
+export const MAX_PAUSE_MS = 3_600_000;
+
+/** Adds messages to the outbox, folding the oldest of a channel that would have too many waiting. */
+export function enqueue(state: AlertsState, messages: readonly Message[], maxPerChannel: number = MAX_WAITING_PER_CHANNEL): AlertsState {
+  return { ...state, outbox: capOutbox([...state.outbox, ...messages.map((message) => ({ message, attempts: 0 }))], maxPerChannel) };
+}
+
+/** A pause a channel asked for, within [0, {@link MAX_PAUSE_MS}]. */
+export function boundedPause(retryAfterMs: number): number {
+  return Number.isFinite(retryAfterMs) ? Math.min(MAX_PAUSE_MS, Math.max(0, retryAfterMs)) : MAX_PAUSE_MS;
 }
 
 /** Drops entries older than `maxAgeMs` or for channels that no longer exist; says which and why. */
@@ -41,7 +57,9 @@ export function channelReady(state: AlertsState, channel: string, now: number): 
 export function channelPausedUntil(state: AlertsState, channel: string, now: number): number | undefined {
   const status = state.channels[channel];
   if (status?.retryAfterUntil === undefined) return undefined;
-  const until = windowEndsAt(status.lastError?.at ?? now, status.retryAfterUntil, now);
+  const from = status.lastError?.at ?? now;
+  // A pause longer than MAX_PAUSE_MS (written by an older heal) holds for MAX_PAUSE_MS only.
+  const until = windowEndsAt(from, Math.min(status.retryAfterUntil, from + MAX_PAUSE_MS), now);
   return until > now ? until : undefined;
 }
 
@@ -68,7 +86,7 @@ export function recordAttempt(state: AlertsState, messageId: string, outcome: Se
   const nextStatus = {
     ...status,
     lastError,
-    ...(outcome.retryAfterMs !== undefined ? { retryAfterUntil: now + outcome.retryAfterMs } : {}),
+    ...(outcome.retryAfterMs !== undefined ? { retryAfterUntil: now + boundedPause(outcome.retryAfterMs) } : {}),
     ...(outcome.gone ? { gone: lastError } : {}),
   };
   const channels = { ...state.channels, [channel]: nextStatus };

@@ -11,7 +11,7 @@ const level = z.enum(['critical', 'warning', 'info']);
 const noticeSchema: z.ZodType<Notice> = z.object({
   id: z.string(),
   key: z.string(),
-  kind: z.enum(['down', 'healed', 'flapping', 'resolved', 'test']),
+  kind: z.enum(['down', 'healed', 'flapping', 'resolved', 'test', 'folded']),
   level,
   service: z.string(),
   title: z.string(),
@@ -22,6 +22,9 @@ const noticeSchema: z.ZodType<Notice> = z.object({
   downForMs: z.number().optional(),
   reminder: z.boolean().optional(),
   host: z.string(),
+  folded: z
+    .object({ messages: z.number().int().min(0), notices: z.number().int().min(0), services: z.array(z.string()), moreServices: z.boolean().optional() })
+    .optional(),
 });
 
 const messageSchema: z.ZodType<Message> = z.object({

@@ -6,7 +6,27 @@
 import type { Deps } from '../deps.js';
 import type { AlertLevel, ChannelSpec } from '../manifest/schema.js';
 
-export type AlertKind = 'down' | 'healed' | 'flapping' | 'resolved' | 'test';
+/**
+ * What a notice is about. `folded` is heal's own: a summary standing for older notices that
+ * waited too long for a channel (see {@link FoldedNotices}).
+ */
+export type AlertKind = 'down' | 'healed' | 'flapping' | 'resolved' | 'test' | 'folded';
+
+/**
+ * What a `folded` notice stands for: notices that were waiting for one channel when more than
+ * its cap of messages waited, folded into this one summary so the outbox stays small and the
+ * reader still learns how many there were and about which services.
+ */
+export type FoldedNotices = {
+  /** Messages folded (a message is one scan's notices for the channel). */
+  messages: number;
+  /** Notices those messages held. */
+  notices: number;
+  /** Their services, sorted, without repeats; at most `MAX_FOLDED_SERVICES` (fold.ts) of them. */
+  services: string[];
+  /** There were more services than the list holds. */
+  moreServices?: boolean;
+};
 
 export type Notice = {
   /** Stable across retries and scans, so a receiver can drop a repeat. */
@@ -32,6 +52,8 @@ export type Notice = {
   reminder?: boolean;
   /** The machine heal runs on. */
   host: string;
+  /** For a `folded` notice: what it stands for. */
+  folded?: FoldedNotices;
 };
 
 export type Message = {
@@ -48,11 +70,19 @@ export type Message = {
 /**
  * How a send went. `retryable` failures stay in the outbox; `retryAfterMs` (a 429) says when
  * the channel may be tried again; `gone` means the endpoint no longer exists (a webhook's 404).
+ *
+ * `maybeDelivered` tells "maybe sent" from "not sent": the whole message had been handed over
+ * when the send failed without an answer (an HTTP request written, then a timeout or a dropped
+ * connection; an SMTP message sent after DATA, then no reply), so the receiver may have it. Such
+ * a message is tried again on the next scan only, never twice in one scan. Without it nothing
+ * was accepted (a refused connection, a failed lookup, a timeout while connecting, an error
+ * status or reply), and trying again at once cannot make a repeat.
+ *
  * Errors never contain secrets (webhook tokens, passwords).
  */
 export type SendOutcome =
   | { ok: true; detail?: string }
-  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number; gone?: boolean };
+  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number; gone?: boolean; maybeDelivered?: boolean };
 
 export type ChannelContext = {
   deps: Deps;

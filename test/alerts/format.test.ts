@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { capOutbox } from '../../src/alerts/fold.js';
 import { cut, escapeHtml, htmlBody, isoTime, subject, SUBJECT_MAX, textBody } from '../../src/alerts/format.js';
 import { manyNotices, message, notice, T0 } from './channels/fixtures.js';
 
@@ -71,6 +72,15 @@ describe('text body', () => {
 
   it('leaves out what heal did when it did nothing', () => {
     expect(textBody(message([notice({ action: undefined })]))).not.toContain('What heal did');
+  });
+
+  it('reads a summary of folded notices as one, at its level', () => {
+    const [oldest, ...rest] = Array.from({ length: 25 }, (_, i) => ({ message: message([notice({ service: `svc-${i % 3}` })], { id: `m${i}`, createdAt: T0 + i * 60_000 }), attempts: 1 }));
+    const [summary] = capOutbox([oldest!, ...rest], 20);
+    const text = textBody(summary!.message);
+    expect(subject(summary!.message)).toBe('[CRITICAL] 6 older notices folded (svc-0, svc-1, svc-2)');
+    expect(text).toMatch(/What was folded: +More than 20 messages waited for this channel, so the oldest 6 messages \(6 notices from 2025-03-01T12:00:00Z to 2025-03-01T12:05:00Z\) are folded into this summary\. Services: svc-0, svc-1, svc-2\./);
+    expect(text).toMatch(/Since: +2025-03-01T12:00:00Z \(for 5m\)/);
   });
 });
 

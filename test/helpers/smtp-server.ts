@@ -2,7 +2,7 @@
  * A real SMTP server for tests (the `smtp-server` package) on 127.0.0.1 with an ephemeral port.
  * It keeps every message it accepted, parsed back with mailparser, and can be told to refuse
  * at any step with a chosen reply code: at connect (421), on MAIL FROM, RCPT TO or DATA (451,
- * 550 …), or at AUTH (535, bad credentials). STARTTLS is off unless asked for (the
+ * 550 …), or at AUTH (535, bad credentials); or stall after DATA, never answering the message. STARTTLS is off unless asked for (the
  * certificate is self-signed, which a client that verifies certificates refuses).
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -23,6 +23,11 @@ export type SmtpServerOptions = {
   refuseMailFrom?: SmtpRefusal;
   refuseRcptTo?: SmtpRefusal;
   refuseData?: SmtpRefusal;
+  /**
+   * Read each message after DATA to its end, then never reply — as a server that stalls while
+   * it queues the mail (the client cannot know whether it was taken). Kept in `stalled`.
+   */
+  stallAfterData?: boolean;
 };
 
 /** One accepted message: the SMTP envelope, the raw source and the parsed mail. */
@@ -40,6 +45,8 @@ export type RunningSmtpServer = {
   received: ReceivedMail[];
   /** Login attempts seen: user and whether the password matched (never the password). */
   logins: { user: string; ok: boolean }[];
+  /** The raw source of every message read in full and never answered (`stallAfterData`). */
+  stalled: string[];
   close(): Promise<void>;
 };
 
@@ -53,6 +60,7 @@ function refusal(refuse: SmtpRefusal): Error {
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<RunningSmtpServer> {
   const received: ReceivedMail[] = [];
   const logins: { user: string; ok: boolean }[] = [];
+  const stalled: string[] = [];
   const config: SMTPServerOptions = {
     secure: false,
     logger: false,
@@ -86,6 +94,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (options.stallAfterData) return void stalled.push(Buffer.concat(chunks).toString('utf8'));
         if (options.refuseData) return callback(refusal(options.refuseData));
         const raw = Buffer.concat(chunks);
         simpleParser(raw).then(
@@ -112,6 +121,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     port,
     received,
     logins,
+    stalled,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -12,10 +12,11 @@
  * - A firing alert (down, flapping) ends three schedule intervals from now: long enough that it
  *   does not lapse between two scans, short enough that it does lapse if heal stops running.
  * - A resolved notice ends it now.
- * - Healed and test notices are events, not conditions. They are sent (a person who routes a
- *   level to this channel asked for them; Alertmanager routes can drop them by `alertname`) as
- *   alerts that end one interval after they happened: they show, notify once, and clear
- *   themselves. Delivered late from the outbox, they arrive already ended and page no one.
+ * - Healed, test and folded notices (a summary of older notices the outbox had to fold) are
+ *   events, not conditions. They are sent (a person who routes a level to this channel asked for
+ *   them; Alertmanager routes can drop them by `alertname`) as alerts that end one interval after
+ *   they happened: they show, notify once, and clear themselves. Delivered late from the outbox,
+ *   they arrive already ended and page no one.
  *
  * Outcomes: a 2xx is delivered; a 400 (Alertmanager refused the payload) is permanent; 404 means
  * the URL is not an Alertmanager v2 API (gone); 429 says when to come back; 5xx, timeouts and
@@ -60,6 +61,7 @@ export const ALERT_NAMES = {
   flapping: 'HealServiceFlapping',
   healed: 'HealServiceHealed',
   test: 'HealTest',
+  folded: 'HealNoticesFolded',
 } as const;
 
 /**
@@ -81,6 +83,7 @@ export function alertEndsAt(notice: Pick<Notice, 'kind' | 'at'>, now: number, in
       return Math.min(notice.at, now);
     case 'healed':
     case 'test':
+    case 'folded':
       return notice.at + EVENT_INTERVALS * intervalMs;
   }
 }

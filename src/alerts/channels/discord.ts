@@ -6,12 +6,16 @@
  *
  * discord.js's REST client is set for a run-once agent: a timeout cut to the send's budget, no
  * retries of its own, and a 429 rejected at once instead of waited out (the outbox retries,
- * after `retryAfterMs`). The API base comes from the webhook URL's origin, so a test can point
- * the channel at a local server. The webhook URL holds the token: errors are built from the
- * status and a short reason, and anything else is redacted of the URL and the token.
+ * after `retryAfterMs`). Its requests go through heal's own HTTP client (src/http-request.ts),
+ * which says whether a request was written before it failed: no answer after that is "maybe
+ * delivered", not tried again in the same scan. The API base comes from the webhook URL's
+ * origin, so a test can point the channel at a local server. The webhook URL holds the token:
+ * errors are built from the status and a short reason, and anything else is redacted of the URL
+ * and the token.
  */
 import { describeSocketError } from '../../checks/port.js';
 import { formatDuration } from '../../duration.js';
+import { sendRequest, type HttpFailure } from '../../http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { COLOURS, cut, isRecovery, noticeColour, noticeTag, noticeTitle, oneLine, sinceText, subject } from '../format.js';
 import { redactor } from '../../redact.js';
@@ -181,6 +185,57 @@ export function retryAfterFromBody(text: string): number | undefined {
 
 const NOT_FOUND = 'webhook not found (404): it was deleted or the URL is wrong';
 
+/** discord.js's hook for making one HTTP request (a type only: discord.js loads with a send). */
+type MakeRequest = (typeof import('discord.js'))['DefaultRestOptions']['makeRequest'];
+
+/** The most of Discord's answer that is read: the created message is a few kB. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+/** Statuses whose response has no body (a Response refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** What the requests of one send saw: written whole, answered with a status, or failed without one. */
+type RequestTrace = { written: boolean; status?: number; failure?: HttpFailure; bodyRetryAfterMs?: number };
+
+/**
+ * discord.js's `makeRequest` over heal's HTTP client: the send's budget and signal bound it, a
+ * 429 keeps the precise `retry_after` of its body, and `trace` records what happened.
+ */
+function requestThrough(trace: RequestTrace, timeoutMs: number, budget: AbortSignal): MakeRequest {
+  return async (url, init) => {
+    if (init.body != null && typeof init.body !== 'string') throw new Error('heal posts JSON only');
+    const headers: Record<string, string> = {};
+    new Headers(init.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, name) => (headers[name] = value));
+    const answer = await sendRequest(new URL(url), {
+      method: init.method ?? 'POST',
+      headers,
+      ...(typeof init.body === 'string' ? { body: init.body } : {}),
+      timeoutMs,
+      signal: anySignal([init.signal as AbortSignal | null | undefined, budget]),
+      maxBodyBytes: MAX_ANSWER_BYTES,
+      onWritten: () => (trace.written = true),
+    });
+    if (!answer.ok) {
+      trace.failure = answer;
+      throw new Error(answer.error);
+    }
+    trace.status = answer.status;
+    if (answer.status === 429) trace.bodyRetryAfterMs = retryAfterFromBody(answer.body);
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
+    }
+    const body = NULL_BODY_STATUSES.has(answer.status) ? null : answer.body;
+    return new Response(body, { status: answer.status, headers: responseHeaders }) as unknown as Awaited<ReturnType<MakeRequest>>;
+  };
+}
+
+/** The outcome of a send whose request got no status, or whose send ran out of budget. */
+function noAnswer(trace: RequestTrace, timedOut: SendOutcome & { ok: false }): SendOutcome & { ok: false } {
+  const error = !trace.failure || trace.failure.timedOut || trace.failure.aborted ? timedOut.error : trace.failure.error;
+  return { ...timedOut, error, ...(trace.written ? { maybeDelivered: true } : {}) };
+}
+
 /** The parts of discord.js's errors this channel reads. */
 type RestError = Error & {
   status?: number;
@@ -215,9 +270,6 @@ export function outcomeForDiscordError(error: unknown, timeoutMs: number, bodyRe
     return { ok: false, retryable: false, error: `Discord refused the message (${status})${said}` };
   }
   if (err.name === 'AbortError') return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}` };
-  const code = typeof err.code === 'string' ? err.code : undefined;
-  if (code === 'UND_ERR_SOCKET') return { ok: false, retryable: true, error: 'connection closed without a response' };
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { ok: false, retryable: true, error: 'connection timed out' };
   return { ok: false, retryable: true, error: describeSocketError(err) };
 }
 
@@ -243,7 +295,7 @@ export const discordChannel: Channel<DiscordChannelSpec> = {
     const timeoutMs = Math.max(1, Math.min(spec.timeout, ctx.timeoutMs));
     const webhook = parseWebhookUrl(spec.webhook_url);
     const secrets = [spec.webhook_url, webhook?.token];
-    const timedOut: SendOutcome = { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}` };
+    const timedOut = { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}` } as const;
     if (!webhook) {
       return { ok: false, retryable: false, error: 'webhook_url is not a Discord webhook URL (expected …/api/webhooks/ID/TOKEN)' };
     }
@@ -252,7 +304,7 @@ export const discordChannel: Channel<DiscordChannelSpec> = {
     const budget = sendBudget(ctx.signal, timeoutMs);
 
     let client: { destroy(): unknown } | undefined;
-    let bodyRetryAfterMs: number | undefined;
+    const trace: RequestTrace = { written: false };
     try {
       const sending = (async () => {
         const discord = await import('discord.js');
@@ -268,16 +320,7 @@ export const discordChannel: Channel<DiscordChannelSpec> = {
               offset: 0,
               // Without this discord.js sleeps through a 429 and tries again, past any budget.
               rejectOnRateLimit: () => true,
-              // The default request, cancelled with the send, keeping the precise retry_after of a 429.
-              makeRequest: async (url, init) => {
-                const response = await discord.DefaultRestOptions.makeRequest(url, { ...init, signal: anySignal([init.signal, budget.signal]) });
-                if (response.status !== 429) return response;
-                const text = await response.text().catch(() => '');
-                bodyRetryAfterMs = retryAfterFromBody(text);
-                const headers = new Headers();
-                response.headers.forEach((value, name) => headers.append(name, value));
-                return new Response(text, { status: 429, statusText: response.statusText, headers });
-              },
+              makeRequest: requestThrough(trace, timeoutMs, budget.signal),
             },
           },
         );
@@ -293,11 +336,16 @@ export const discordChannel: Channel<DiscordChannelSpec> = {
       })();
       sending.catch(() => undefined);
       const sent = await Promise.race([sending, budget.expired]);
-      if (sent === 'expired' || sent === undefined) return timedOut;
+      if (sent === 'expired' || sent === undefined) return noAnswer(trace, timedOut);
       return { ok: true, detail: typeof sent.id === 'string' ? `message ${sent.id}` : 'sent' };
     } catch (error) {
-      if (budget.signal.aborted) return timedOut;
-      const outcome = outcomeForDiscordError(error, timeoutMs, bodyRetryAfterMs);
+      // Discord said 2xx but the answer could not be read to the end: the message is posted.
+      if (trace.status !== undefined && trace.status >= 200 && trace.status < 300) return { ok: true, detail: `status ${trace.status}` };
+      if (budget.signal.aborted || trace.failure) {
+        const outcome = noAnswer(trace, timedOut);
+        return { ...outcome, error: redactor(secrets)(outcome.error) };
+      }
+      const outcome = outcomeForDiscordError(error, timeoutMs, trace.bodyRetryAfterMs);
       return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
     } finally {
       budget.end();

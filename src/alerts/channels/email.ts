@@ -6,7 +6,9 @@
  *
  * Outcomes follow SMTP's reply classes: a 4xx reply, a timeout or a broken connection is
  * retryable; a 5xx reply is permanent (503, a command out of sequence, is not); bad credentials
- * are permanent with an error that says so. Errors never contain the password.
+ * are permanent with an error that says so. A timeout or a broken connection after the whole
+ * message went out behind DATA, with no reply to it, is "maybe delivered": the server may have
+ * queued it, so it is not sent again in the same scan. Errors never contain the password.
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { formatDuration } from '../../duration.js';
@@ -105,6 +107,29 @@ export function outcomeForSmtpError(error: unknown, spec: Pick<EmailChannelSpec,
   }
 }
 
+/**
+ * A nodemailer logger that writes nothing and notes when the message has gone out whole after
+ * DATA (nodemailer logs `tnx: 'message'` once the message stream has ended): from then on, a
+ * failure without a reply leaves the mail maybe delivered.
+ */
+function handOverWatch(): { logger: Record<'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', (entry?: unknown) => void>; handedOver(): boolean } {
+  let handed = false;
+  const ignore = (): void => undefined;
+  return {
+    logger: {
+      trace: ignore,
+      debug: ignore,
+      info: (entry) => {
+        if ((entry as { tnx?: unknown } | undefined)?.tnx === 'message') handed = true;
+      },
+      warn: ignore,
+      error: ignore,
+      fatal: ignore,
+    },
+    handedOver: () => handed,
+  };
+}
+
 /** The `email` channel type. */
 export const emailChannel: Channel<EmailChannelSpec> = {
   type: 'email',
@@ -113,6 +138,10 @@ export const emailChannel: Channel<EmailChannelSpec> = {
     const timeoutMs = Math.max(1, Math.min(spec.timeout, ctx.timeoutMs));
     const secrets = emailSecrets(spec);
     const timedOut: SendOutcome = { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)} (${spec.host}:${spec.port})` };
+    const watch = handOverWatch();
+    /** A failure with no reply to the message once it went out whole: maybe delivered. */
+    const unanswered = (outcome: SendOutcome, replied: boolean): SendOutcome =>
+      !outcome.ok && outcome.retryable && !replied && watch.handedOver() ? { ...outcome, maybeDelivered: true } : outcome;
     if (ctx.signal.aborted) return timedOut;
 
     // Aborts at the budget or with the scan; nodemailer cancels its connection on this signal,
@@ -137,6 +166,7 @@ export const emailChannel: Channel<EmailChannelSpec> = {
           dnsTimeout: timeoutMs,
           disableFileAccess: true,
           disableUrlAccess: true,
+          logger: watch.logger,
         });
         transport = mailer;
         return mailer.sendMail({
@@ -157,13 +187,14 @@ export const emailChannel: Channel<EmailChannelSpec> = {
       // Whichever loses the race must not become an unhandled rejection.
       sending.catch(() => undefined);
       const info = await Promise.race([sending, budget.expired]);
-      if (info === 'expired' || info === undefined) return timedOut;
+      if (info === 'expired' || info === undefined) return unanswered(timedOut, false);
       const accepted = info.accepted.length;
       const rejected = info.rejected.map(String);
       const detail = `accepted for ${accepted} recipient${accepted === 1 ? '' : 's'}${rejected.length ? `; refused for ${rejected.join(', ')}` : ''}`;
       return { ok: true, detail };
     } catch (error) {
-      const outcome = budget.signal.aborted ? timedOut : outcomeForSmtpError(error, spec, timeoutMs);
+      const replied = typeof (error as SmtpError | undefined)?.responseCode === 'number';
+      const outcome = unanswered(budget.signal.aborted ? timedOut : outcomeForSmtpError(error, spec, timeoutMs), replied);
       return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
     } finally {
       budget.end();

@@ -57,8 +57,9 @@ const SETTLE_GRACE_MS = 1_000;
 
 /**
  * Sends one message through the channel of `spec`. Never throws: an unknown type is a
- * permanent failure; a channel that throws, or does not settle within its budget (plus a
- * second's grace), is a retryable one. Every error is redacted of the spec's secrets.
+ * permanent failure; a channel that throws is a retryable one, and one that does not settle
+ * within its budget (plus a second's grace) a retryable one that may have been delivered. Every
+ * error is redacted of the spec's secrets.
  */
 export async function sendToChannel(spec: ChannelSpec, message: Message, ctx: ChannelContext): Promise<SendOutcome> {
   const secrets = [...channelSecrets(spec), ...interpolatedSecrets(ctx.secrets ?? [])];
@@ -68,7 +69,8 @@ export async function sendToChannel(spec: ChannelSpec, message: Message, ctx: Ch
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<SendOutcome>((resolve) => {
     timer = setTimeout(
-      () => resolve({ ok: false, retryable: true, error: `did not finish within ${formatDuration(ctx.timeoutMs)}` }),
+      // Whatever it was doing may have reached the receiver: not sent again in this scan.
+      () => resolve({ ok: false, retryable: true, maybeDelivered: true, error: `did not finish within ${formatDuration(ctx.timeoutMs)}` }),
       ctx.timeoutMs + SETTLE_GRACE_MS,
     );
   });

@@ -1,10 +1,10 @@
 /**
  * The `webhook` channel: the message as JSON, POSTed to `url` with the manifest's headers,
  * through node:http / node:https (no redirects, no keep-alive). A 2xx is delivered; a 429 or a
- * 503 says when to come back (Retry-After); 5xx, 408 and network failures are retryable; 404 and
- * 410 mean the endpoint is gone; any other 4xx is permanent. Errors are built from the status
- * and a short reason, never from the URL, so its userinfo and query string (often the token)
- * stay out of logs.
+ * 503 says when to come back (Retry-After); 5xx, 408 and network failures are retryable (no
+ * answer after the request was written: maybe delivered); 404 and 410 mean the endpoint is gone;
+ * any other 4xx is permanent. Errors are built from the status and a short reason, never from the
+ * URL, so its userinfo and query string (often the token) stay out of logs.
  */
 import type * as http from 'node:http';
 import { timedOutAfter } from '../../checks/port.js';
@@ -124,7 +124,9 @@ export type JsonPost = {
  * POSTs a channel's JSON (no redirects, no keep-alive) within `timeoutMs` or until the context's
  * signal aborts (both read "timed out after …"). A 2xx is delivered; any other status is read by
  * `outcome`, with a reason from the first 4 kB of the body when the body ended in time; a network
- * failure is retryable. Every error is redacted of `secrets`.
+ * failure is retryable, and `maybeDelivered` when it came after the whole request was written
+ * (no answer in time, a connection dropped while waiting for one). Every error is redacted of
+ * `secrets`.
  */
 export async function postJson(post: JsonPost): Promise<SendOutcome> {
   const headers: http.OutgoingHttpHeaders = { ...post.headers, 'content-type': 'application/json' };
@@ -139,7 +141,8 @@ export async function postJson(post: JsonPost): Promise<SendOutcome> {
   });
   let outcome: SendOutcome;
   if (!answer.ok) {
-    outcome = { ok: false, retryable: true, error: answer.aborted ? timedOutAfter(post.timeoutMs) : answer.error };
+    // No status: if the request was written whole, the receiver may have it (maybe delivered).
+    outcome = { ok: false, retryable: true, error: answer.aborted ? timedOutAfter(post.timeoutMs) : answer.error, ...(answer.written ? { maybeDelivered: true } : {}) };
   } else if (answer.status >= 200 && answer.status < 300) {
     outcome = { ok: true, detail: post.delivered(answer.status) };
   } else {
