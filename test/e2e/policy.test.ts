@@ -10,7 +10,9 @@
  *
  * No test asserts wall-clock time, and no window races a process start: waits are for
  * conditions (a port closing), and a verify_timeout that a fresh node process must beat is long
- * (it is an upper bound: a restart that works passes as soon as the service listens).
+ * (it is an upper bound: a restart that works passes as soon as the service listens). A test that
+ * runs the CLI many times gets 120 s: each run is a fresh node process, seconds apiece on a
+ * loaded two-core machine.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -151,7 +153,7 @@ services:
 // ── the tests ───────────────────────────────────────────────────────────────────────────────
 
 describe('the circuit breaker', () => {
-  it('opens after failure_threshold failed heals (exit 1, heal status shows it), probes only the cheapest check while open, and heal reset closes it', async () => {
+  it('opens after failure_threshold failed heals (exit 1, heal status shows it), probes only the cheapest check while open, and heal reset closes it', { timeout: 120_000 }, async () => {
     const port = await freePort();
     ws = await workspace(breakerManifest(port));
 
@@ -186,7 +188,7 @@ describe('the circuit breaker', () => {
 });
 
 describe('dependency order', () => {
-  it('holds back a child while its parent is down, and restarts it once the parent is up', async () => {
+  it('holds back a child while its parent is down, and restarts it once the parent is up', { timeout: 120_000 }, async () => {
     const dbPort = await freePort();
     const apiPort = await freePort();
     ws = await workspace(`version: 1
@@ -227,7 +229,7 @@ services:
 });
 
 describe('the crash-loop guard', () => {
-  it('stops restarting a service healed in flap_threshold consecutive scans, until heal reset', async () => {
+  it('stops restarting a service healed in flap_threshold consecutive scans, until heal reset', { timeout: 120_000 }, async () => {
     const port = await freePort();
     ws = await workspace(`version: 1
 defaults: { cooldown: 0s, max_heals_per_hour: 100, flap_threshold: 3, timeout: 5s, verify_timeout: 30s }
@@ -267,7 +269,7 @@ services:
 });
 
 describe('heal scan --dry-run', () => {
-  it('says "would restart" for a down service, and shows the cooldown holding it after a real restart', async () => {
+  it('says "would restart" for a down service, and shows the cooldown holding it after a real restart', { timeout: 120_000 }, async () => {
     const port = await freePort();
     ws = await workspace(`version: 1
 defaults: { cooldown: 5m, timeout: 5s, verify_timeout: 30s }
@@ -314,7 +316,7 @@ describe('a LaunchAgent', () => {
   // cannot run here: on kickstart it starts the job's program, a real http-service.mjs.
   const launchctl = useFakeTool<LaunchctlScenario>('launchctl');
 
-  it('comes back through launchctl kickstart -k, each time it dies', async () => {
+  it('comes back through launchctl kickstart -k, each time it dies', { timeout: 120_000 }, async () => {
     const port = await freePort();
     const target = `gui/${UID}/com.example.api`;
     await launchctl.scenario({ jobs: { [target]: { program: serviceProgram(port) } } });
@@ -357,7 +359,7 @@ describe('a systemd unit', () => {
   // real one, `systemctl --user` fails without XDG_RUNTIME_DIR (as under cron).
   const systemctl = useFakeTool<SystemctlScenario>('systemctl');
 
-  it('comes back through systemctl --user restart, and the heal record keeps what systemd said', async () => {
+  it('comes back through systemctl --user restart, and the heal record keeps what systemd said', { timeout: 120_000 }, async () => {
     const port = await freePort();
     await systemctl.scenario({ user: { 'api.service': { program: serviceProgram(port) } } });
     // The CLI's environment lacks XDG_RUNTIME_DIR and DBUS_SESSION_BUS_ADDRESS (useFakeTool removed them).
