@@ -25,6 +25,8 @@ const LEFTOVER_TEMP_AGE_MS = 60_000;
 export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
   const dir = dirname(path);
   const name = basename(path);
+  // Those of dead writers first: on a full disk, they may hold the very space this write needs.
+  await removeLeftoverTemps(dir, name);
   const temp = join(dir, `${name}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   let fsNow: number;
   try {
@@ -49,11 +51,11 @@ export async function writeFileAtomic(path: string, text: string, mode: number):
 
 /**
  * Removes temp files of `name` left in `dir` by writers that were killed mid-write: the writer's
- * pid is gone, or the file is older than a minute at `fsNow` — a time read from the file
- * system's clock (the mtime of a file just written), so a changed system clock cannot make a
- * live writer's temp file look old.
+ * pid is gone, or (when `fsNow` is given) the file is older than a minute at `fsNow` — a time
+ * read from the file system's clock (the mtime of a file just written), so a changed system clock
+ * cannot make a live writer's temp file look old.
  */
-export async function removeLeftoverTemps(dir: string, name: string, fsNow: number): Promise<void> {
+export async function removeLeftoverTemps(dir: string, name: string, fsNow?: number): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -70,7 +72,7 @@ export async function removeLeftoverTemps(dir: string, name: string, fsNow: numb
       const path = join(dir, entry);
       try {
         const info = await stat(path);
-        if (pid !== process.pid && (!pidExists(pid) || fsNow - info.mtimeMs > LEFTOVER_TEMP_AGE_MS)) await unlink(path);
+        if (pid !== process.pid && (!pidExists(pid) || (fsNow !== undefined && fsNow - info.mtimeMs > LEFTOVER_TEMP_AGE_MS))) await unlink(path);
       } catch {
         // gone already, or not ours to remove: harmless either way
       }

@@ -114,6 +114,8 @@ export async function acquireLock(dir: string, options: AcquireLockOptions = {})
 
 async function acquire(path: string, dir: string, logger: Logger | undefined): Promise<Lock> {
   const me = await ownIdentity();
+  // Temp files of dead writers first: on a full disk they may hold the space our lock needs.
+  await removeLeftovers(dir);
   const deadline = performance.now() + TAKEOVER_WAIT_MS;
   const settleDeadline = performance.now() + CONTENT_SETTLE_MS;
   let warnedElsewhere = false;
@@ -298,8 +300,8 @@ function lockContent(me: ProcessIdentity): string {
   return `${JSON.stringify(info)}\n`;
 }
 
-/** Temp files of killed writers of the lock and of the marker; `fsNow` is the file system's time. */
-async function removeLeftovers(dir: string, fsNow: number): Promise<void> {
+/** Temp files of killed writers of the lock and of the marker; `fsNow`: the file system's time, to remove old ones too. */
+async function removeLeftovers(dir: string, fsNow?: number): Promise<void> {
   await Promise.all([removeLeftoverTemps(dir, LOCK_FILE_NAME, fsNow), removeLeftoverTemps(dir, `${LOCK_FILE_NAME}.takeover`, fsNow)]);
 }
 

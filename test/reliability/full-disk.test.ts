@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ownIdentity } from '../../src/common/process-identity.js';
-import { stateSchema } from '../../src/state/schema.js';
+import { acquireLock } from '../../src/state/lock.js';
+import { emptyState, stateSchema } from '../../src/state/schema.js';
+import { saveState } from '../../src/state/store.js';
 import { workspace, type Workspace } from '../helpers/cli.js';
+import { deadPid, freshDir } from '../state/helpers.js';
 import { builtCli, countLines } from './support.js';
 import { CAN_MOUNT, tinyFs, type TinyFs } from './tiny-fs.js';
 
@@ -122,6 +125,25 @@ describe.runIf(CAN_MOUNT)('a full or read-only state disk', () => {
 
     await fs.writable();
     await nextScanCarriesOn(ws, good);
+  });
+
+  it('a temp file a killed writer left, filling the disk, is removed before the lock and the save need its space', async () => {
+    const { dir, cleanup } = await freshDir('heal-full-');
+    onTestFinished(cleanup); // after the unmount tinyFs registers (hooks run last-in, first-out)
+    const fs = await tinyFs(join(dir, 'state'));
+    const dead = await deadPid();
+    const fillWithTempOf = async (name: string): Promise<void> => {
+      await writeFile(join(fs.dir, `${name}.tmp-${dead}-0badc0ffee`), Buffer.alloc(fs.free()));
+      expect(fs.free()).toBe(0);
+    };
+    await fillWithTempOf('scan.lock');
+    const lock = await acquireLock(fs.dir, { proceedUnwritable: true });
+    expect(lock.notHeld).toBeUndefined();
+    expect(await readdir(fs.dir)).toEqual(['scan.lock']);
+    await lock.release();
+    await fillWithTempOf('state.json');
+    await saveState(fs.dir, emptyState());
+    expect(await readdir(fs.dir)).toEqual(['state.json']);
   });
 
   it("a live scan's lock on a full disk is still respected: exit 3, nothing restarted", async () => {
