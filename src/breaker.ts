@@ -1,10 +1,14 @@
 /**
- * The circuit breaker of one service, as pure transitions over a serialisable state.
+ * The circuit breaker of one service, as pure transitions over a serialisable state: the step of
+ * the escalation ladder that makes heal stop trying for a while, and always try again.
  *
  * CLOSED counts consecutive scans whose heal failed; at `failure_threshold` it goes OPEN: no
- * restarts, and only one cheap probe runs. After `open_for` it is HALF_OPEN: one heal is allowed;
- * `success_threshold` healthy scans close it, and a failed heal opens it again with the wait
- * doubled (up to `max_open_for`). `heal reset` closes it by hand.
+ * restarts, and only one cheap probe runs. After `open_for` it is HALF_OPEN: one heal is allowed.
+ * HALF_OPEN is probation: `success_threshold` healthy scans close it; a failed heal, or the
+ * service found down again after it came back, opens it again with the wait doubled (up to
+ * `max_open_for`), so a breaker never stays open for good. A service that starts flapping opens
+ * it too, and while it flaps the breaker stays on probation however long each healthy spell
+ * lasts. `heal reset` closes it by hand.
  */
 import { waitEndsAt } from './common/time.js';
 import type { BreakerSettings } from './manifest/schema.js';
@@ -45,26 +49,56 @@ export function onHealFailed(breaker: BreakerState, settings: BreakerSettings, n
       return failures >= settings.failure_threshold ? { state: 'open', openedAt: now, openForMs: settings.open_for } : { state: 'closed', failures };
     }
     case 'half_open':
-      return { state: 'open', openedAt: now, openForMs: Math.min(current.openForMs * 2, settings.max_open_for) };
+      return reopen(current, settings, now);
     case 'open':
       return current;
   }
 }
 
-/** A scan that ended with the service healthy. */
-export function onHealthy(breaker: BreakerState, settings: BreakerSettings, now: number): BreakerState {
+/**
+ * A scan that found the service down, before any heal. On probation (half-open after the service
+ * came back at least once), that is the trial failing: open again, the wait doubled. Otherwise
+ * nothing changes: the heal that follows (or not) decides.
+ */
+export function onFoundDown(breaker: BreakerState, settings: BreakerSettings, now: number): BreakerState {
+  const current = breakerAt(breaker, now);
+  return current.state === 'half_open' && current.successes > 0 ? reopen(current, settings, now) : current;
+}
+
+/** The service started flapping: stop restarting it for `open_for`, or twice the last wait. */
+export function onFlapping(breaker: BreakerState, settings: BreakerSettings, now: number): BreakerState {
+  const current = breakerAt(breaker, now);
+  switch (current.state) {
+    case 'closed':
+      return { state: 'open', openedAt: now, openForMs: settings.open_for };
+    case 'half_open':
+      return reopen(current, settings, now);
+    case 'open':
+      return current;
+  }
+}
+
+/**
+ * A scan that ended with the service healthy. While `flapping`, the breaker stays half-open
+ * (on probation) whatever the count of healthy scans: it closes once the service is stable.
+ */
+export function onHealthy(breaker: BreakerState, settings: BreakerSettings, now: number, flapping = false): BreakerState {
   const current = breakerAt(breaker, now);
   switch (current.state) {
     case 'closed':
       return CLOSED;
     case 'open':
       // It came back on its own while open: count it as the first good scan of a trial.
-      return settle({ state: 'half_open', since: now, openForMs: current.openForMs, successes: 1 }, settings);
+      return settle({ state: 'half_open', since: now, openForMs: current.openForMs, successes: 1 }, settings, flapping);
     case 'half_open':
-      return settle({ ...current, successes: current.successes + 1 }, settings);
+      return settle({ ...current, successes: current.successes + 1 }, settings, flapping);
   }
 }
 
-function settle(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings): BreakerState {
-  return breaker.successes >= settings.success_threshold ? CLOSED : breaker;
+function settle(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings, flapping: boolean): BreakerState {
+  return breaker.successes >= settings.success_threshold && !flapping ? CLOSED : breaker;
+}
+
+function reopen(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings, now: number): BreakerState {
+  return { state: 'open', openedAt: now, openForMs: Math.min(breaker.openForMs * 2, settings.max_open_for) };
 }

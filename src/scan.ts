@@ -9,10 +9,11 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { deliver } from './alerts/deliver.js';
 import { alertConfig } from './alerts/levels.js';
-import { planAlerts, type RoutedNotice, type ServiceAlertInput } from './alerts/manager.js';
+import { planAlerts, type HeldNotice, type RoutedNotice, type ServiceAlertInput } from './alerts/manager.js';
 import { enqueue } from './alerts/outbox.js';
 import type { Deps } from './deps.js';
 import { HealError } from './errors.js';
+import { restartsStopped } from './heal/policy.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
 import { onInterrupt } from './interrupt.js';
 import type { LoadedManifest } from './manifest/load.js';
@@ -29,7 +30,7 @@ import { settleClockChange } from './state/clock-change.js';
 import { acquireLock } from './state/lock.js';
 import { deliveryJournal, healJournal } from './state/journal.js';
 import { recordService } from './state/record.js';
-import { serviceStateOf, type State } from './state/schema.js';
+import { serviceStateOf, type ServiceState, type State } from './state/schema.js';
 import { loadState, trySaveState, type SaveOutcome } from './state/store.js';
 
 export { scanExitCode, type ScanReport, type ServiceReport } from './scan/report.js';
@@ -139,24 +140,40 @@ async function scanWithState(
   const plan = planAlerts(state.alerts, {
     config,
     refreshChannels: Object.entries(config.channels).filter(([, spec]) => spec.type === 'alertmanager').map(([name]) => name),
-    services: results.map((r) => alertInput(r, serviceStates[r.service.name]?.flapping)),
+    services: results.map((r) => alertInput(r, serviceStates[r.service.name], now)),
     // A disabled service is no longer watched: its open alerts are closed like a removed one's.
     known: Object.entries(manifest.services).filter(([, spec]) => spec.enabled).map(([name]) => name),
     now,
     host: hostname(),
   });
   for (const { notice, channels } of plan.routed) deps.logger.info({ notice: notice.id, kind: notice.kind, level: notice.level, channels }, `alert: ${notice.title}`);
+  for (const r of results) logStopped(deps, r.service, serviceStateOf(state, r.service.name), serviceStates[r.service.name], now);
   const heals = results.flatMap((r) => (r.record.heal ? [{ service: r.service.name, result: r.record.heal.result }] : []));
   return {
-    reports: results.map((r) => r.report),
+    reports: results.map((r) => withHeldNotices(r.report, plan.held)),
     next: { ...state, services: serviceStates, alerts: enqueue(plan.next, plan.messages), metrics: countHeals(state.metrics, heals) },
     notices: plan.routed,
   };
 }
 
+/** Said once, when heal stops restarting a service for a while (breaker open, flapping, hourly cap), with when it tries again. */
+function logStopped(deps: Deps, service: ServiceConfig, before: ServiceState | undefined, after: ServiceState | undefined, now: number): void {
+  const stopped = restartsStopped(service, after, now);
+  if (!stopped || restartsStopped(service, before, now)) return;
+  deps.logger.warn({ service: service.name, until: new Date(stopped.untilMs).toISOString() }, `heal stopped restarting ${service.name} until ${new Date(stopped.untilMs).toISOString()}: ${stopped.why}`);
+}
+
+/** Healed notices the level's cooldown held back this scan, on the service's report. */
+function withHeldNotices(report: ServiceReport, held: readonly HeldNotice[]): ServiceReport {
+  const mine = held.filter((h) => h.service === report.name).map(({ kind, level, count, untilMs }) => ({ kind, level, count, until: new Date(untilMs).toISOString() }));
+  return mine.length ? { ...report, alertsHeld: mine } : report;
+}
+
 /** What the alert manager needs of a settled service. */
-function alertInput(settled: Settled, flapping: ServiceAlertInput['flapping']): ServiceAlertInput {
+function alertInput(settled: Settled, next: ServiceState | undefined, now: number): ServiceAlertInput {
   const { service, report } = settled;
+  const flapping = next?.flapping;
+  const stopped = report.status === 'down' || flapping ? restartsStopped(service, next, now) : undefined;
   const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`);
   return {
     service: service.name,
@@ -167,6 +184,7 @@ function alertInput(settled: Settled, flapping: ServiceAlertInput['flapping']): 
     detail: failing.length ? failing.join('; ') : report.reason ?? 'all checks pass',
     ...(report.action || report.reason ? { action: [report.action, report.reason].filter(Boolean).join(': ') } : {}),
     ...(flapping ? { flapping } : {}),
+    ...(stopped ? { stopped } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { breakerAt, halfOpensAt } from './breaker.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { resolveService } from './manifest/resolve.js';
 import { elapsedSince, windowEndsAt } from './common/time.js';
-import { cooldownEndsAt, healsInLastHour } from './heal/policy.js';
+import { cooldownEndsAt, healsInLastHour, restartsStopped } from './heal/policy.js';
 import { serviceStateOf, type State } from './state/schema.js';
 
 export type ServiceStatusView = {
@@ -25,6 +25,12 @@ export type ServiceStatusView = {
   /** While open: milliseconds until one restart is tried. */
   halfOpenInMs?: number;
   flapping?: { since: string; reason: string };
+  /** Heal has stopped restarting it for a while (breaker open, flapping, hourly cap): until when, and why. */
+  restartsStopped?: { until: string; why: string };
+  /** Its open down incident: at which level (raised by escalate_after), since when, how many outages it folds. */
+  incident?: { level: string; since: string; outages: number };
+  /** Healed notices its level's cooldown held back since the last one went out. */
+  healedHeldBack?: { count: number; lastNoticeAt?: string };
   silenced?: { until: string; reason?: string };
   lastHeal?: { at: string; result: 'healed' | 'failed'; error?: string; facts?: Record<string, string> };
   lastAlert?: { at: string; kind: string; level: string; channels: string[] };
@@ -46,6 +52,11 @@ export type StatusView = {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** An alert key of the state, own keys only (a service named "constructor" stays data). */
+function keyOf(state: State, key: string) {
+  return Object.hasOwn(state.alerts.keys, key) ? state.alerts.keys[key] : undefined;
+}
+
 /** A last scan older than this many intervals means the schedule has stopped. */
 export const STALE_INTERVALS = 3;
 
@@ -60,8 +71,16 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
     const silencedUntil = silence ? windowEndsAt(silence.createdAt, silence.until, now) : undefined;
     const lastAlert = Object.entries(state.alerts.keys)
       .filter(([key, k]) => key.startsWith(`${name}/`) && k.notified)
-      .map(([key, k]) => ({ at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels }))
+      .map(([key, k]) =>
+        // A resolved incident kept for damping: its last word was the resolved notice.
+        k.resolvedAt !== undefined && k.resolvedAt >= k.notified!.at
+          ? { at: k.resolvedAt, kind: 'resolved', level: k.level, channels: k.notified!.channels }
+          : { at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels },
+      )
       .sort((a, b) => b.at - a.at)[0];
+    const down = keyOf(state, `${name}/down`);
+    const healedKey = keyOf(state, `${name}/healed`);
+    const stopped = restartsStopped(config, known, now);
     return {
       name,
       enabled: spec.enabled,
@@ -74,6 +93,9 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
       breaker: breaker?.state ?? 'closed',
       ...(reopens !== undefined ? { halfOpenInMs: reopens - now } : {}),
       ...(known?.flapping ? { flapping: { since: iso(known.flapping.since), reason: known.flapping.reason } } : {}),
+      ...(stopped ? { restartsStopped: { until: iso(stopped.untilMs), why: stopped.why } } : {}),
+      ...(down?.notified && down.resolvedAt === undefined ? { incident: { level: down.level, since: iso(down.since), outages: down.outages ?? 1 } } : {}),
+      ...(healedKey?.held ? { healedHeldBack: { count: healedKey.held, ...(healedKey.notified ? { lastNoticeAt: iso(healedKey.notified.at) } : {}) } } : {}),
       ...(silence && silencedUntil !== undefined && silencedUntil > now ? { silenced: { until: iso(silencedUntil), ...(silence.reason ? { reason: silence.reason } : {}) } } : {}),
       ...(lastHeal ? { lastHeal: { at: iso(lastHeal.at), result: lastHeal.result, ...(lastHeal.error ? { error: lastHeal.error } : {}), ...(lastHeal.facts ? { facts: lastHeal.facts } : {}) } } : {}),
       ...(lastAlert ? { lastAlert: { ...lastAlert, at: iso(lastAlert.at) } } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakerAt, CLOSED, halfOpensAt, onHealFailed, onHealthy, type BreakerState } from '../src/breaker.js';
+import { breakerAt, CLOSED, halfOpensAt, onFlapping, onFoundDown, onHealFailed, onHealthy, type BreakerState } from '../src/breaker.js';
 
 const settings = { failure_threshold: 3, success_threshold: 2, open_for: 60_000, max_open_for: 300_000 };
 const T = 1_000_000;
@@ -20,6 +20,34 @@ describe('the circuit breaker', () => {
     ['open past its wait + heal failed: a failed trial, the wait doubled', open(T), 'failed', T + 60_000, open(T + 60_000, 120_000)],
   ] as const)('%s', (_what, from, event, now, to) => {
     expect(event === 'failed' ? onHealFailed(from, settings, now) : onHealthy(from, settings, now)).toEqual(to);
+  });
+
+  describe('on probation (half-open) the service must stay up', () => {
+    it.each([
+      ['half-open, the trial not made yet: found down is what the trial is for', halfOpen(0), T + 5, halfOpen(0)],
+      ['half-open after it came back: found down opens again, the wait doubled', halfOpen(1), T + 5, open(T + 5, 120_000)],
+      ['never doubled past max_open_for', halfOpen(1, 200_000), T + 5, open(T + 5, 300_000)],
+      ['open past its wait: half-open, the trial is next', open(T), T + 60_000, { state: 'half_open', since: T + 60_000, openForMs: 60_000, successes: 0 }],
+      ['closed: found down changes nothing (the heal decides)', { state: 'closed', failures: 1 } as BreakerState, T, { state: 'closed', failures: 1 }],
+      ['open: found down changes nothing', open(T), T + 1, open(T)],
+    ] as const)('%s', (_what, from, now, to) => {
+      expect(onFoundDown(from, settings, now)).toEqual(to);
+    });
+  });
+
+  describe('a service that starts flapping', () => {
+    it.each([
+      ['closed: opens for open_for', { state: 'closed', failures: 1 } as BreakerState, T, open(T)],
+      ['half-open: opens again, the wait doubled', halfOpen(1), T + 5, open(T + 5, 120_000)],
+      ['open: stays as it is', open(T), T + 5, open(T)],
+    ] as const)('%s', (_what, from, now, to) => {
+      expect(onFlapping(from, settings, now)).toEqual(to);
+    });
+
+    it('stays on probation while it flaps, however many healthy scans, and closes once it is stable', () => {
+      expect(onHealthy(halfOpen(5), settings, T + 5, true)).toEqual(halfOpen(6));
+      expect(onHealthy(halfOpen(5), settings, T + 5, false)).toEqual(CLOSED);
+    });
   });
 
   it('is half-open once the wait is over, and says when that is', () => {

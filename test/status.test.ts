@@ -33,7 +33,7 @@ function stateWith(extra: Partial<State> = {}): State {
       api: {
         status: 'down', since: NOW - 20 * MIN, lastScanAt: NOW - 4 * MIN, failingScans: 4, healthyScans: 0, checks: [],
         heals: [{ at: NOW - 70 * MIN, result: 'failed' }, { at: NOW - 30 * MIN, result: 'failed' }, { at: NOW - 4 * MIN, result: 'failed', error: 'connection refused' }],
-        breaker: { state: 'open', openedAt: NOW - 4 * MIN, openForMs: 10 * MIN }, healedStreak: 0, capStreak: 0, steadyScans: 0,
+        breaker: { state: 'open', openedAt: NOW - 4 * MIN, openForMs: 10 * MIN }, recent: '',
       },
     },
     ...extra,
@@ -47,6 +47,7 @@ describe('statusView', () => {
       name: 'api', enabled: true, status: 'down', since: new Date(NOW - 20 * MIN).toISOString(), forMs: 20 * MIN, failingScans: 4,
       healsLastHour: 2, maxHealsPerHour: 3, cooldownLeftMs: 6 * MIN - 10_000, breaker: 'open', halfOpenInMs: 6 * MIN,
       lastHeal: { at: new Date(NOW - 4 * MIN).toISOString(), result: 'failed', error: 'connection refused' }, checks: [],
+      restartsStopped: { until: new Date(NOW + 6 * MIN).toISOString(), why: 'its circuit breaker is open: restarts did not bring it back for good' },
     });
     expect(view.services[1]).toMatchObject({ name: 'off', enabled: false, status: 'unknown', breaker: 'closed' });
   });
@@ -72,6 +73,46 @@ describe('statusView', () => {
       lastAlert: { at: new Date(NOW - 10 * MIN).toISOString(), kind: 'down', level: 'critical', channels: ['log'] },
     });
     expect(view.channels).toEqual([{ name: 'log', waiting: 1 }]);
+  });
+
+  it('says heal stopped restarting a flapping service until its breaker half-opens, and that the hourly cap is used up, with when each ends', () => {
+    const flapping = stateWith();
+    flapping.services['api']!.flapping = { since: NOW - 4 * MIN, reason: 'went down 3 times in the last 12 scans' };
+    expect(statusView(manifest, flapping, NOW).services[0]!.restartsStopped).toEqual({
+      until: new Date(NOW + 6 * MIN).toISOString(),
+      why: 'it is flapping: went down 3 times in the last 12 scans',
+    });
+
+    const capped = stateWith();
+    capped.services['api']!.breaker = CLOSED;
+    capped.services['api']!.heals = [50, 30, 4].map((ago) => ({ at: NOW - ago * MIN, result: 'failed' as const }));
+    expect(statusView(manifest, capped, NOW).services[0]!.restartsStopped).toEqual({
+      until: new Date(NOW + 10 * MIN).toISOString(),
+      why: 'the hourly cap is used up: 3 restarts in the last hour (max_heals_per_hour)',
+    });
+
+    const trying = stateWith();
+    trying.services['api']!.breaker = CLOSED;
+    expect(statusView(manifest, trying, NOW).services[0]!.restartsStopped).toBeUndefined();
+  });
+
+  it('shows the open incident with its level and outages, held-back healed notices, and a resolved incident as its last alert', () => {
+    const state = stateWith();
+    state.alerts.keys['api/down'] = {
+      failing: 1, since: NOW - 50 * MIN, level: 'critical', levelSince: NOW - 10 * MIN, outages: 3, downSince: NOW - 5 * MIN,
+      notified: { at: NOW - 10 * MIN, channels: ['log'], count: 2 },
+    };
+    state.alerts.keys['api/healed'] = { failing: 1, since: NOW - 60 * MIN, level: 'info', held: 2, notified: { at: NOW - 60 * MIN, channels: ['log'], count: 1 } };
+    expect(statusView(manifest, state, NOW).services[0]).toMatchObject({
+      incident: { level: 'critical', since: new Date(NOW - 50 * MIN).toISOString(), outages: 3 },
+      healedHeldBack: { count: 2, lastNoticeAt: new Date(NOW - 60 * MIN).toISOString() },
+      lastAlert: { at: new Date(NOW - 10 * MIN).toISOString(), kind: 'down', level: 'critical' },
+    });
+
+    state.alerts.keys['api/down'] = { ...state.alerts.keys['api/down']!, resolvedAt: NOW - 2 * MIN };
+    const resolved = statusView(manifest, state, NOW).services[0]!;
+    expect(resolved.incident).toBeUndefined();
+    expect(resolved.lastAlert).toEqual({ at: new Date(NOW - 2 * MIN).toISOString(), kind: 'resolved', level: 'critical', channels: ['log'] });
   });
 
   describe('cooldown left is what the decision waits for', () => {

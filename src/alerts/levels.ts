@@ -1,7 +1,17 @@
 /** The alert levels and channels in force: the manifest's, over the documented defaults. */
 import type { AlertLevel, ChannelSpec, Manifest } from '../manifest/schema.js';
 
-export type LevelConfig = { threshold: number; cooldownMs: number; channels: string[] };
+export type LevelConfig = {
+  /** Failing scans before the first notice: `threshold` of the last `window` (default: in a row). */
+  threshold: number;
+  /** The scans the threshold looks back over; absent or equal to `threshold`: in a row. */
+  window?: number;
+  /** No repeat before it ends; outages within it after a recovery fold into the same incident. */
+  cooldownMs: number;
+  channels: string[];
+  /** A service still down this long at this level is raised to the next level up. */
+  escalateAfterMs?: number;
+};
 export type AlertConfig = {
   levels: Record<AlertLevel, LevelConfig>;
   channels: Record<string, ChannelSpec>;
@@ -25,7 +35,11 @@ export function alertConfig(manifest: Manifest): AlertConfig {
   const levels = Object.fromEntries(
     LEVELS.map((level) => {
       const given = manifest.alerts.levels[level];
-      return [level, given ? { threshold: given.threshold, cooldownMs: given.cooldown, channels: given.channels } : DEFAULT_LEVELS[level]];
+      if (!given) return [level, DEFAULT_LEVELS[level]];
+      const config: LevelConfig = { threshold: given.threshold.count, cooldownMs: given.cooldown, channels: given.channels };
+      if (given.threshold.of !== given.threshold.count) config.window = given.threshold.of;
+      if (given.escalate_after !== undefined) config.escalateAfterMs = given.escalate_after;
+      return [level, config];
     }),
   ) as Record<AlertLevel, LevelConfig>;
   return { levels, channels: { ...manifest.alerts.channels, ...withoutOverridden(BUILTIN_CHANNELS, manifest.alerts.channels) }, maxAgeMs: manifest.alerts.max_age };
@@ -33,6 +47,16 @@ export function alertConfig(manifest: Manifest): AlertConfig {
 
 function withoutOverridden(builtin: Record<string, ChannelSpec>, given: Record<string, ChannelSpec>): Record<string, ChannelSpec> {
   return Object.fromEntries(Object.entries(builtin).filter(([name]) => !(name in given)));
+}
+
+/** The scans a level's threshold looks back over. */
+export function levelWindow(level: LevelConfig): number {
+  return Math.max(level.threshold, level.window ?? level.threshold);
+}
+
+/** The next level up (info → warning → critical), or undefined above critical. */
+export function levelAbove(level: AlertLevel): AlertLevel | undefined {
+  return LEVELS[LEVELS.indexOf(level) - 1];
 }
 
 /** Rank for picking a message's level: the highest of its notices. */

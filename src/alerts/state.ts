@@ -41,8 +41,37 @@ const keyStateSchema = z.object({
   /** When the condition began. */
   since: z.number(),
   level,
-  /** The last notice sent for it: the cooldown runs from `at`; resolved goes to `channels`. */
+  /**
+   * The last notice sent for it: the cooldown runs from `at`; `channels` is every channel that got
+   * a notice of this incident (a reminder adds the level's channels, never drops one), and the
+   * resolved notice goes to all of them.
+   */
   notified: z.object({ at: z.number(), channels: z.array(z.string()), count: z.number().int().min(1) }).optional(),
+  // The incident of a down key (alerts/incident.ts); absent in keys written before it, and in other keys.
+  /** Recent scans that judged the key, newest last: x failing, . passing (for "k of n" thresholds). */
+  recent: z.string().optional(),
+  /** Outages folded into this incident (a recovery, then down again within the level's cooldown). */
+  outages: z.number().int().min(0).optional(),
+  /** When the current outage began; absent while the service is up. */
+  downSince: z.number().optional(),
+  /** Down time of the incident's earlier outages, in ms. */
+  downMs: z.number().min(0).optional(),
+  /** When its resolved notice went: kept for the level's cooldown, so an outage within it reopens the incident. */
+  resolvedAt: z.number().optional(),
+  /** Resolved notices sent for this incident. */
+  resolutions: z.number().int().min(0).optional(),
+  /** Reopened after a resolved notice: it resolves again only once the service stayed up for the level's window. */
+  reopened: z.boolean().optional(),
+  /** A notice is owed whatever the cooldown: it went down again after "back up", or its level was raised. */
+  owed: z.boolean().optional(),
+  /** Consecutive scans up while the incident is open. */
+  upScans: z.number().int().min(0).optional(),
+  /** When the key reached its level (escalate_after counts from here). */
+  levelSince: z.number().optional(),
+  /** "heal stopped restarting it until …" was said for this incident. */
+  stoppedSaid: z.boolean().optional(),
+  /** For a healed key: heals whose notice its level's cooldown held back since the last one went out. */
+  held: z.number().int().min(0).optional(),
 });
 
 const outboxEntrySchema = z.object({

@@ -23,11 +23,14 @@ function formatStatus(view: StatusView): string {
       s.forMs !== undefined ? `${s.status} for ${formatDuration(s.forMs)}` : s.status,
       s.silenced ? `silenced until ${s.silenced.until}${s.silenced.reason ? ` (${s.silenced.reason})` : ''}` : undefined,
       s.flapping ? `FLAPPING: ${s.flapping.reason}` : undefined,
+      s.restartsStopped ? `heal stopped restarting it until ${s.restartsStopped.until} (${s.restartsStopped.why})` : undefined,
+      s.incident ? `${s.incident.level} incident since ${s.incident.since}${s.incident.outages > 1 ? ` (${s.incident.outages} outages)` : ''}` : undefined,
       s.breaker !== 'closed' ? `breaker ${s.breaker}${s.halfOpenInMs !== undefined ? `, half-opens in ${formatDuration(s.halfOpenInMs)}` : ''}` : undefined,
       `heals ${s.healsLastHour}/${s.maxHealsPerHour} this hour`,
       s.cooldownLeftMs > 0 ? `cooldown ${formatDuration(s.cooldownLeftMs)} left` : undefined,
       s.lastHeal ? `last restart ${s.lastHeal.result}${s.lastHeal.error ? ` (${s.lastHeal.error})` : ''}` : undefined,
       s.lastAlert ? `last alert ${s.lastAlert.level} ${s.lastAlert.kind} at ${s.lastAlert.at}` : undefined,
+      s.healedHeldBack ? `${s.healedHeldBack.count} healed notice${s.healedHeldBack.count === 1 ? '' : 's'} held back by the cooldown` : undefined,
     ].filter(Boolean);
     return `${s.name.padEnd(width)}  ${parts.join(' · ')}`;
   });

@@ -7,17 +7,20 @@
  *  1. healthy                  nothing to do
  *  2. waiting-on-parent        a service it depends on is still down: heal that first
  *  3. no-restart               nothing configured to restart it with
- *  4. flapping                 the crash-loop guard stopped restarts (heal reset NAME lifts it)
- *  5. breaker-open             too many failed heals; one is tried again when it half-opens
- *  6. starting                 restarted less than start_grace ago: still booting, not failed
- *  7. cooldown                 restarted less than cooldown ago (less the schedule slack)
- *  8. hourly-cap               max_heals_per_hour reached in the last sliding hour
- *  9. restart                  (half-open-trial when the breaker lets one through)
+ *  4. flapping / breaker-open  the breaker is open — the service flaps, or its heals kept failing,
+ *                              or it went down again on probation: one restart when it half-opens
+ *  5. starting                 restarted less than start_grace ago: still booting, not failed
+ *  6. cooldown                 restarted less than cooldown ago (less the schedule slack)
+ *  7. hourly-cap               max_heals_per_hour reached in the last sliding hour
+ *  8. restart                  (half-open-trial when the breaker lets one through)
+ *
+ * Together they are a ladder that never ends in "never": every hold names when it ends, and the
+ * breaker's wait doubles only up to max_open_for, then heal tries again.
  *
  * Every wait is measured with common/time.ts: a restart remembered "in the future" (the clock
  * was set back) counts as made now, so no rule holds a restart back longer than its own setting.
  */
-import { breakerAt, halfOpensAt } from '../breaker.js';
+import { breakerAt, CLOSED, halfOpensAt, onFoundDown } from '../breaker.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../duration.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
@@ -54,6 +57,17 @@ export function healsInLastHour<T extends { at: number }>(heals: readonly T[], n
   return heals.filter((heal) => elapsedSince(heal.at, now) < HOUR_MS);
 }
 
+/**
+ * While `max` restarts were made in the last hour: when enough of them leave the hour to bring
+ * the count below the cap. Undefined when a restart is allowed now.
+ */
+export function hourlyCapEndsAt(heals: readonly { at: number }[], max: number, now: number): number | undefined {
+  const inHour = healsInLastHour(heals, now);
+  if (inHour.length < max) return undefined;
+  const leaving = inHour.map((heal) => heal.at).sort((a, b) => a - b)[inHour.length - max] ?? now;
+  return waitEndsAt(leaving, HOUR_MS, now);
+}
+
 export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
 
 export type HealDecision =
@@ -79,14 +93,14 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
   if (healthy) return { action: 'none', rule: 'healthy' };
   if (parentsDown.length) return { action: 'skip', rule: 'waiting-on-parent', reason: `waiting on ${parentsDown.join(', ')}` };
   if (!service.spec.restart) return { action: 'none', rule: 'no-restart', reason: 'no restart configured' };
-  if (previous?.flapping) {
-    return { action: 'hold', rule: 'flapping', reason: `flapping (${previous.flapping.reason}): not restarted until it stays up, or heal reset ${service.name}` };
-  }
 
-  const breaker = breakerAt(previous?.breaker ?? { state: 'closed', failures: 0 }, now);
+  // Found down on probation (half-open, after it came back) opens the breaker again (state/record.ts does the same).
+  const breaker = onFoundDown(previous?.breaker ?? CLOSED, service.breaker, now);
   const reopens = halfOpensAt(breaker, now);
   if (reopens !== undefined) {
-    return { action: 'hold', rule: 'breaker-open', untilMs: reopens, reason: `circuit breaker open: one restart will be tried in ${formatDuration(reopens - now)}` };
+    const wait = `one restart will be tried in ${formatDuration(reopens - now)}`;
+    if (previous?.flapping) return { action: 'hold', rule: 'flapping', untilMs: reopens, reason: `flapping (${previous.flapping.reason}): ${wait}` };
+    return { action: 'hold', rule: 'breaker-open', untilMs: reopens, reason: `circuit breaker open: ${wait}` };
   }
 
   const heals = previous?.heals ?? [];
@@ -102,13 +116,31 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
       return { action: 'hold', rule: 'cooldown', untilMs: cooldownEnds, reason: `cooldown: last restart ${ago} ago, next allowed in ${formatDuration(cooldownEnds - now)}` };
     }
   }
-  const inHour = healsInLastHour(heals, now);
-  if (inHour.length >= service.maxHealsPerHour) {
-    // Allowed again once enough of them leave the hour to bring the count below the cap.
-    const leaving = inHour.map((heal) => heal.at).sort((a, b) => a - b)[inHour.length - service.maxHealsPerHour] ?? now;
-    const untilMs = waitEndsAt(leaving, HOUR_MS, now);
-    return { action: 'hold', rule: 'hourly-cap', untilMs, reason: `hourly cap: ${inHour.length} of ${service.maxHealsPerHour} restarts used in the last hour, next allowed in ${formatDuration(untilMs - now)}` };
+  const untilMs = hourlyCapEndsAt(heals, service.maxHealsPerHour, now);
+  if (untilMs !== undefined) {
+    return { action: 'hold', rule: 'hourly-cap', untilMs, reason: `hourly cap: ${healsInLastHour(heals, now).length} of ${service.maxHealsPerHour} restarts used in the last hour, next allowed in ${formatDuration(untilMs - now)}` };
   }
   if (breaker.state === 'half_open') return { action: 'restart', rule: 'half-open-trial', reason: 'circuit breaker half-open: one restart allowed' };
   return { action: 'restart', rule: 'down', reason: 'checks failed' };
+}
+
+/** Heal has stopped restarting a service for a while: until when, and why in a few words. */
+export type RestartsStopped = { untilMs: number; why: string };
+
+/**
+ * Whether heal has stopped restarting the service for longer than a cooldown, as its state stands
+ * after a scan: its breaker is open (it flaps, or its heals kept failing) or the hourly cap is
+ * used up. Undefined while heal would restart it as soon as it is found down (or it has no
+ * restart). Alerts say it once, `heal status` whenever asked.
+ */
+export function restartsStopped(service: ServiceConfig, state: ServiceState | undefined, now: number): RestartsStopped | undefined {
+  if (!service.spec.restart || !state) return undefined;
+  const reopens = halfOpensAt(breakerAt(state.breaker, now), now);
+  if (reopens !== undefined) {
+    const why = state.flapping ? `it is flapping: ${state.flapping.reason}` : 'its circuit breaker is open: restarts did not bring it back for good';
+    return { untilMs: reopens, why };
+  }
+  const capEnds = hourlyCapEndsAt(state.heals, service.maxHealsPerHour, now);
+  if (capEnds !== undefined) return { untilMs: capEnds, why: `the hourly cap is used up: ${service.maxHealsPerHour} restarts in the last hour (max_heals_per_hour)` };
+  return undefined;
 }

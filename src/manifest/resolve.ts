@@ -2,6 +2,7 @@
  * Effective per-service settings: the service's own value, else the manifest's `defaults`,
  * else the built-in default. Resolving once keeps `?? default` chains out of the rest of the code.
  */
+import type { ScanThreshold } from '../common/scan-window.js';
 import type { BreakerSettings, CheckSpec, Manifest, ServiceSpec } from './schema.js';
 
 /** Built-in defaults, as documented in the README. */
@@ -10,10 +11,10 @@ export const BUILTIN_DEFAULTS = {
   retries: 0,
   retry_delay: 1_000,
   cooldown: 300_000,
-  max_heals_per_hour: 3,
+  max_heals_per_hour: 6,
   verify_timeout: 10_000,
   start_grace: 0,
-  flap_threshold: 3,
+  flap_threshold: { count: 3, of: 12 } as ScanThreshold,
 } as const;
 
 /** One service with every setting decided. */
@@ -27,7 +28,8 @@ export type ServiceConfig = {
   maxHealsPerHour: number;
   verifyTimeoutMs: number;
   startGraceMs: number;
-  flapThreshold: number;
+  /** Flapping: went down in `count` of the last `of` scans. */
+  flapThreshold: ScanThreshold;
   breaker: BreakerSettings;
 };
 

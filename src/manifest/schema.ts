@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { parseScanThreshold, MAX_SCAN_WINDOW } from '../common/scan-window.js';
 
 /** An error message for a wrong type that still says "required" when the key is missing. */
 const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`);
@@ -16,6 +17,18 @@ export const duration = z
     error: 'expected a duration such as "500ms", "3s", "5m" or "1h"',
   })
   .transform((text) => parseDuration(text) as number);
+
+/**
+ * A count of scans: a whole number k (k in a row), or "k of n" (k of the last n scans, e.g.
+ * "3 of 6"), read as `{ count, of }`.
+ */
+const scanThreshold = (min: number) =>
+  z
+    .union([z.number(), z.string()], { error: expected(`a number of scans, or "k of n" such as "3 of 6"`) })
+    .refine((value) => parseScanThreshold(value, min) !== undefined, {
+      error: `expected a whole number of scans (at least ${min}), or "k of n" with ${min} <= k <= n <= ${MAX_SCAN_WINDOW}, such as "3 of 6"`,
+    })
+    .transform((value) => parseScanThreshold(value, min)!);
 
 const port = z
   .number({ error: expected('a port number') })
@@ -152,6 +165,12 @@ export const launchdRestart = z.strictObject({
   /** @default "kickstart" */
   method: z.enum(['kickstart', 'reload']).default('kickstart'),
   timeout: duration.default(30_000),
+  /**
+   * Stop the job gracefully before the restart: `launchctl kill SIGTERM`, up to this long for it
+   * to exit, then `kickstart` (`kickstart -k`, SIGKILL, only if it is still running). Without it
+   * heal restarts with `kickstart -k`, which sends SIGKILL at once.
+   */
+  stop_grace: duration.optional(),
 });
 
 /** Restart a systemd unit through systemctl. */
@@ -171,12 +190,12 @@ export const restartSpec = z.discriminatedUnion('type', [commandRestart, launchd
 export const alertLevelName = z.enum(['critical', 'warning', 'info']);
 
 const breakerSettings = z.strictObject({
-  /** Consecutive scans whose heal failed before the breaker opens. @default 5 */
-  failure_threshold: z.number().int().min(1).default(5),
+  /** Consecutive scans whose heal failed before the breaker opens. @default 3 */
+  failure_threshold: z.number().int().min(1).default(3),
   /** Healthy scans in half-open before it closes. @default 2 */
   success_threshold: z.number().int().min(1).default(2),
-  /** How long it stays open before one heal is tried. @default 60s */
-  open_for: duration.default(60_000),
+  /** How long it stays open before one heal is tried. @default 10m */
+  open_for: duration.default(600_000),
   /** The longest open period after repeated failures (the wait doubles). @default 1h */
   max_open_for: duration.default(3_600_000),
 });
@@ -191,14 +210,19 @@ const healSettings = {
   retry_delay: duration.optional(),
   /** The shortest time between two heals of one service. @default 5m */
   cooldown: duration.optional(),
-  /** Heals allowed in any sliding hour. @default 3 */
+  /** Heals allowed in any sliding hour. @default 6 */
   max_heals_per_hour: z.number().int().min(1).optional(),
   /** How long checks are retried after a restart before it counts as failed. @default 10s */
   verify_timeout: duration.optional(),
   /** After a restart, a failing service is "starting" (not restarted again) for this long. @default 0s */
   start_grace: duration.optional(),
-  /** Healed in this many consecutive scans, a service is flapping: no more restarts, a critical alert. @default 3 */
-  flap_threshold: z.number().int().min(2).optional(),
+  /**
+   * Flapping: went down (found down after being up) in k of the last n scans ("3 of 12"; a plain
+   * k is k scans in a row). A flapping service is alerted once, and its breaker opens: restarts
+   * wait open_for, doubling each time it goes down again, until it stays up for n scans.
+   * @default "3 of 12"
+   */
+  flap_threshold: scanThreshold(2).optional(),
 };
 
 export const defaultsSchema = z.strictObject({
@@ -227,11 +251,18 @@ export const serviceSchema = z.strictObject({
 });
 
 const levelSchema = z.strictObject({
-  /** Consecutive failing scans before the first notice. */
-  threshold: z.number().int().min(1),
-  /** No repeat for the same key before this ends. */
+  /** Failing scans before the first notice: k in a row, or "k of n" (k of the last n scans). */
+  threshold: scanThreshold(1),
+  /** No repeat for the same key before this ends; outages within it fold into one incident. */
   cooldown: duration,
-  channels: z.array(z.string().min(1)),
+  channels: z.array(z.string().min(1)).min(1, 'a level needs at least one channel: name one, or [log] for the log only'),
+  /** A service still down this long is raised to the next level up (info → warning → critical). */
+  escalate_after: duration.optional(),
+});
+
+/** The highest level: there is none to escalate to. */
+const criticalLevelSchema = levelSchema.extend({
+  escalate_after: z.never({ error: 'critical is the highest level: escalate_after belongs on warning or info' }).optional(),
 });
 
 const discordChannel = z.strictObject({
@@ -286,7 +317,7 @@ export const channelSpec = z.discriminatedUnion('type', [discordChannel, emailCh
 export const alertsSchema = z.strictObject({
   levels: z
     .strictObject({
-      critical: levelSchema.optional(),
+      critical: criticalLevelSchema.optional(),
       warning: levelSchema.optional(),
       info: levelSchema.optional(),
     })

@@ -16,7 +16,8 @@ export function formatScanReport(report: ScanReport): string {
     const line = `${MARK[service.status]} ${service.name.padEnd(width)}  ${service.status.padEnd(7)} ${what ? `${what} · ` : ''}${service.checks.map(formatCheck).join(', ')}`;
     const verb = report.dryRun ? 'would alert' : 'alert';
     const alerts = (service.alerts ?? []).map((a) => `  ${' '.repeat(width)}  ${verb}: ${a.level} ${a.kind} → ${a.channels.join(', ')}`);
-    return [line, ...alerts];
+    const held = (service.alertsHeld ?? []).map((h) => `  ${' '.repeat(width)}  ${h.kind} notice held back by the ${h.level} cooldown (${h.count} since the last one went out; next possible at ${h.until})`);
+    return [line, ...alerts, ...held];
   });
   const waiting = Object.entries(report.outbox);
   const outbox = waiting.length

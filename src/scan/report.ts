@@ -20,7 +20,11 @@ export type ServiceReport = {
   reason?: string;
   /** Notices this scan made about the service (sent, or queued in the outbox). */
   alerts?: AlertReport[];
+  /** Notices its level's cooldown held back this scan (a healed notice), with how many since the last one went out. */
+  alertsHeld?: HeldAlertReport[];
 };
+
+export type HeldAlertReport = { kind: 'healed'; level: Notice['level']; count: number; until: string };
 
 export type AlertReport = { id: string; kind: Notice['kind']; level: Notice['level']; channels: string[] };
 

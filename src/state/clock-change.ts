@@ -46,7 +46,14 @@ export function settleClockChange(state: State, now: number): { state: State; cl
 
   const alerts: AlertsState = {
     ...state.alerts,
-    keys: mapValues(state.alerts.keys, (k) => ({ ...k, since: at(k.since), ...(k.notified ? { notified: { ...k.notified, at: at(k.notified.at) } } : {}) })),
+    keys: mapValues(state.alerts.keys, (k) => ({
+      ...k,
+      since: at(k.since),
+      ...(k.notified ? { notified: { ...k.notified, at: at(k.notified.at) } } : {}),
+      ...(k.downSince !== undefined ? { downSince: at(k.downSince) } : {}),
+      ...(k.resolvedAt !== undefined ? { resolvedAt: at(k.resolvedAt) } : {}),
+      ...(k.levelSince !== undefined ? { levelSince: at(k.levelSince) } : {}),
+    })),
     outbox: state.alerts.outbox.map((entry) => ({ ...entry, message: { ...entry.message, createdAt: at(entry.message.createdAt) } })),
     channels: mapValues(state.alerts.channels, channel),
     silences: mapValues(state.alerts.silences, (s) => ({ ...s, until: window(s.createdAt, s.until), createdAt: at(s.createdAt) })),

@@ -1,9 +1,17 @@
 /**
  * How one scan changes what the state remembers of a service: a pure function of `now`. This is
- * where the breaker moves and where the crash-loop guard marks a service as flapping.
+ * where the breaker moves and where flapping is judged.
+ *
+ * Flapping is one rule: the service went down (was found down after being up) in k of the last n
+ * scans it was judged in (`flap_threshold`, "3 of 12"; a plain k is k in a row, so "healed in 3
+ * scans in a row" is the same rule). Its mark lifts once the service has stayed up on its own
+ * for n scans. A flapping service's breaker opens (the crash-loop guard is a step of the ladder,
+ * with an end, not a stop) and stays on probation while it flaps, so each time it goes down again
+ * heal waits twice as long, up to max_open_for.
  */
-import { breakerAt, CLOSED, onHealFailed, onHealthy } from '../breaker.js';
+import { breakerAt, CLOSED, onFlapping, onFoundDown, onHealFailed, onHealthy } from '../breaker.js';
 import { elapsedSince } from '../common/time.js';
+import { pushScan } from '../common/scan-window.js';
 import type { DecisionRule } from '../heal/policy.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { CheckRecord, HealRecord, ServiceState } from './schema.js';
@@ -23,8 +31,35 @@ export type ServiceScanResult = {
 /** Heal records older than this are forgotten; no rule looks back further. */
 export const HEAL_MEMORY_MS = 24 * 3_600_000;
 const HEAL_MEMORY_COUNT = 100;
-/** Held back by the hourly cap in this many consecutive scans, a service is flapping. */
-export const CAP_STREAK_FLAPPING = 2;
+
+/**
+ * One judged scan in `recent`: up on its own, healed (found down, a restart brought it back), or
+ * down at the end. Scans that judge nothing (waiting on a parent, still starting) leave no mark.
+ */
+export const SCAN_MARK = { up: 'u', healed: 'h', down: 'd' } as const;
+export type ScanMark = (typeof SCAN_MARK)[keyof typeof SCAN_MARK];
+
+/** The mark a scan leaves in `recent`, or undefined when it judged nothing. */
+export function scanMark(result: Pick<ServiceScanResult, 'healthy' | 'heal' | 'rule'>): ScanMark | undefined {
+  if (result.rule === 'waiting-on-parent' || result.rule === 'starting') return undefined;
+  if (!result.healthy) return SCAN_MARK.down;
+  return result.heal ? SCAN_MARK.healed : SCAN_MARK.up;
+}
+
+/**
+ * How many times the service went down in the last `last` marks of `recent`: a scan that found it
+ * down (down, or healed) right after one that ended with it up (up, or healed). The oldest mark
+ * counts when nothing is known before it.
+ */
+export function outagesIn(recent: string, last: number): number {
+  let n = 0;
+  for (let i = Math.max(0, recent.length - last); i < recent.length; i++) {
+    const found = recent[i] !== SCAN_MARK.up;
+    const before = i === 0 ? undefined : recent[i - 1];
+    if (found && before !== SCAN_MARK.down) n += 1;
+  }
+  return n;
+}
 
 export function recordService(
   previous: ServiceState | undefined,
@@ -38,18 +73,21 @@ export function recordService(
     .filter((heal) => elapsedSince(heal.at, now) < HEAL_MEMORY_MS)
     .slice(-HEAL_MEMORY_COUNT);
 
-  const breakerBefore = previous?.breaker ?? CLOSED;
-  const breaker =
-    result.heal?.result === 'failed'
-      ? onHealFailed(breakerBefore, service.breaker, now)
-      : result.healthy
-        ? onHealthy(breakerBefore, service.breaker, now)
-        : breakerAt(breakerBefore, now);
+  const mark = scanMark(result);
+  const window = service.flapThreshold.of;
+  // One more than the window: where the window begins, the scan before it says whether its first scan went down.
+  const recent = mark ? pushScan(previous?.recent ?? '', mark, window + 1) : (previous?.recent ?? '');
+  const flapping = mark ? nextFlapping(previous?.flapping, recent, service.flapThreshold, now) : previous?.flapping;
 
-  const steady = result.healthy && !result.heal;
-  const healedStreak = result.heal?.result === 'healed' ? (previous?.healedStreak ?? 0) + 1 : steady ? 0 : (previous?.healedStreak ?? 0);
-  const capStreak = result.rule === 'hourly-cap' ? (previous?.capStreak ?? 0) + 1 : result.heal || result.healthy ? 0 : (previous?.capStreak ?? 0);
-  const steadyScans = steady ? (previous?.steadyScans ?? 0) + 1 : 0;
+  let breaker = previous?.breaker ?? CLOSED;
+  if (mark && mark !== SCAN_MARK.up) breaker = onFoundDown(breaker, service.breaker, now);
+  breaker =
+    result.heal?.result === 'failed'
+      ? onHealFailed(breaker, service.breaker, now)
+      : result.healthy
+        ? onHealthy(breaker, service.breaker, now, flapping !== undefined)
+        : breakerAt(breaker, now);
+  if (flapping && !previous?.flapping) breaker = onFlapping(breaker, service.breaker, now);
 
   return {
     status,
@@ -60,24 +98,19 @@ export function recordService(
     checks: result.checks,
     heals,
     breaker,
-    healedStreak,
-    capStreak,
-    steadyScans,
-    flapping: nextFlapping(previous?.flapping, { healedStreak, capStreak, steadyScans }, service, now),
+    recent,
+    ...(flapping ? { flapping } : {}),
   };
 }
 
-/** The crash-loop guard: set on a streak of heals or of cap hits; lifted once the service stays up on its own. */
-function nextFlapping(
-  current: ServiceState['flapping'],
-  counts: { healedStreak: number; capStreak: number; steadyScans: number },
-  service: Pick<ServiceConfig, 'breaker' | 'flapThreshold'>,
-  now: number,
-): ServiceState['flapping'] {
-  if (current) return counts.steadyScans >= service.breaker.success_threshold ? undefined : current;
-  if (counts.healedStreak >= service.flapThreshold) return { since: now, reason: `healed in ${counts.healedStreak} consecutive scans` };
-  if (counts.capStreak >= CAP_STREAK_FLAPPING) return { since: now, reason: `held back by the hourly cap in ${counts.capStreak} consecutive scans` };
-  return undefined;
+/** Set when the service went down in k of the last n scans; lifted once it stayed up on its own for n scans. */
+function nextFlapping(current: ServiceState['flapping'], recent: string, threshold: ServiceConfig['flapThreshold'], now: number): ServiceState['flapping'] {
+  const window = recent.slice(-threshold.of);
+  if (current) return window.length >= threshold.of && [...window].every((m) => m === SCAN_MARK.up) ? undefined : current;
+  const outages = outagesIn(recent, threshold.of);
+  if (outages < threshold.count) return undefined;
+  const reason = threshold.count === threshold.of ? `went down in ${outages} scans in a row` : `went down ${outages} times in the last ${threshold.of} scans`;
+  return { since: now, reason };
 }
 
 /** The error of a heal recorded before its restart ran, by a scan that never recorded its outcome. */
@@ -87,10 +120,10 @@ export const INTERRUPTED_HEAL = 'interrupted: heal stopped before it recorded ho
  * The service's state with a heal written down before its restart runs (the intent), so a scan
  * killed between the restart and the save still counts it for the cooldown and the hourly cap.
  * Saved as a failed heal; the scan's own save replaces it with the outcome. The breaker and the
- * streaks are left as they are: nobody saw the restart fail.
+ * recent scans are left as they are: nobody saw the restart fail.
  */
 export function withHealIntent(previous: ServiceState | undefined, at: number): ServiceState {
   const intent: HealRecord = { at, result: 'failed', error: INTERRUPTED_HEAL };
   if (previous) return { ...previous, heals: [...previous.heals, intent] };
-  return { status: 'down', since: at, lastScanAt: at, failingScans: 0, healthyScans: 0, checks: [], heals: [intent], breaker: CLOSED, healedStreak: 0, capStreak: 0, steadyScans: 0 };
+  return { status: 'down', since: at, lastScanAt: at, failingScans: 0, healthyScans: 0, checks: [], heals: [intent], breaker: CLOSED, recent: '' };
 }

@@ -45,13 +45,13 @@ export const serviceStateSchema = z.object({
   /** Heal attempts, newest last, pruned to what any rule still needs. */
   heals: z.array(healRecord),
   breaker: breakerSchema.default(CLOSED),
-  /** Consecutive scans that found the service down and healed it (the crash-loop guard). */
-  healedStreak: z.number().int().min(0).default(0),
-  /** Consecutive scans held back by the hourly cap (the crash-loop guard). */
-  capStreak: z.number().int().min(0).default(0),
-  /** Consecutive scans that found the service healthy without a restart. */
-  steadyScans: z.number().int().min(0).default(0),
-  /** Set by the crash-loop guard: no more restarts until the service stays up on its own. */
+  /**
+   * The scans that judged the service, newest last, one letter each (state/record.ts SCAN_MARK:
+   * u up, h healed, d down), as many as flapping looks back over. A state file from before it
+   * starts empty (its healedStreak, capStreak and steadyScans are dropped on load).
+   */
+  recent: z.string().default(''),
+  /** Set while the service flaps (went down in k of the last n scans); lifted once it stays up for n scans. */
   flapping: z.object({ since: z.number(), reason: z.string() }).optional(),
 });
 

@@ -75,14 +75,19 @@ describe('resolved notices', () => {
     expect(sent[3]).toEqual(['api/resolved@discord', 'api/resolved@log']);
     const notice = messages[3]![0]!.notices[0]!;
     expect(notice).toMatchObject({ title: 'api is back up', detail: 'down for 15m', downForMs: 15 * MIN, id: `api/down@${T0}/resolved` });
-    expect(state.keys).toEqual({});
+    // The resolved incident is remembered for the level's cooldown (damping), then forgotten.
+    expect(state.keys['api/down']).toMatchObject({ resolvedAt: T0 + 3 * SCAN, notified: { channels: ['discord', 'log'] } });
+    expect(play([[down()], [down()], [down()], [up()], [up()]], { at: (i) => (i < 4 ? T0 + i * SCAN : T0 + 3 * SCAN + 60 * MIN) }).state.keys).toEqual({});
   });
 
-  it('sends it whatever the cooldown', () => {
-    const { sent } = play([[down()], [down()], [up()], [down()], [down()], [up()]]);
+  it('sends it whatever the cooldown; an outage within the cooldown after it reopens the same incident, which resolves once up for the level\'s window', () => {
+    const { sent, messages } = play([[down()], [down()], [up()], [down()], [down()], [up()], [up()]]);
     expect(sent[2]).toEqual(['api/resolved@discord', 'api/resolved@log']);
     expect(sent[4]).toEqual(['api/down@discord', 'api/down@log']);
-    expect(sent[5]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    expect(messages[4]![0]!.notices[0]).toMatchObject({ id: `api/down@${T0}#2`, title: 'api is down again (the 2nd time in 20m)' });
+    expect(sent[5]).toEqual([]);
+    expect(sent[6]).toEqual(['api/resolved@discord', 'api/resolved@log']);
+    expect(messages[6]![0]!.notices[0]).toMatchObject({ id: `api/down@${T0}/resolved#2`, detail: 'down 2 times in 30m, for 20m in all' });
   });
 
   it('sends nothing when a key recovers before it ever notified', () => {
@@ -103,11 +108,12 @@ describe('healed and flapping', () => {
     expect(sent).toEqual([['api/healed@log'], [], [], [], [], ['api/healed@log']]);
   });
 
-  it('escalates a flapping service at critical, whatever its own level, and resolves it when it stops', () => {
-    const flapping = { since: T0, reason: 'healed in 3 consecutive scans' };
-    const { sent, messages } = play([[{ ...healed(), alertLevel: 'info', flapping }], [{ ...up(), flapping }], [up()]]);
+  it('notifies a flapping service at once at its own alert level, and resolves it when it stops', () => {
+    const flapping = { since: T0, reason: 'went down in 3 scans in a row' };
+    const { sent, messages } = play([[{ ...healed(), alertLevel: 'critical', flapping }], [{ ...up(), flapping }], [up()]]);
     expect(sent[0]).toEqual(expect.arrayContaining(['api/flapping@discord', 'api/flapping@log']));
     expect(messages[0]![0]!.level).toBe('critical');
+    expect(play([[{ ...healed(), alertLevel: 'warning', flapping }]]).messages[0]!.map((m) => [m.channel, m.level])).toEqual([['log', 'warning']]);
     expect(sent[2]).toEqual(['api/resolved@discord', 'api/resolved@log']);
     expect(messages[2]![0]!.notices[0]!.title).toBe('api is no longer flapping');
   });

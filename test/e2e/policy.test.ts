@@ -3,7 +3,7 @@
  * (dist/cli.js) over one state directory, against real service processes that the test kills
  * between scans. What is here is what only real processes show: the exit codes, `--json`,
  * `heal status --json`, `heal reset` and `--dry-run` wired to the policy, real restarts of real
- * processes in dependency order, the crash-loop guard over restarts that really start a service,
+ * processes in dependency order, flapping (the crash-loop guard) over restarts that really start a service,
  * and launchd and systemd restarts through the fake launchctl and systemctl of test/fixtures/bin.
  * How the policy plays out over minutes and days (open_for and its doubling, cooldowns,
  * start_grace, the hourly cap) is tested in-process with a simulated clock: test/scan/.
@@ -45,6 +45,7 @@ type StatusService = {
   breaker: 'closed' | 'open' | 'half_open';
   halfOpenInMs?: number;
   flapping?: { since: string; reason: string };
+  restartsStopped?: { until: string; why: string };
   lastHeal?: { at: string; result: string; error?: string; facts?: Record<string, string> };
 };
 type BreakerJson = { state: 'closed'; failures: number } | { state: 'open'; openedAt: number; openForMs: number } | { state: 'half_open'; since: number; openForMs: number; successes: number };
@@ -228,8 +229,8 @@ services:
   });
 });
 
-describe('the crash-loop guard', () => {
-  it('stops restarting a service healed in flap_threshold consecutive scans, until heal reset', { timeout: 120_000 }, async () => {
+describe('flapping (the crash-loop guard)', () => {
+  it('holds a service that went down in flap_threshold scans in a row for open_for, says until when, and heal reset lifts it', { timeout: 120_000 }, async () => {
     const port = await freePort();
     ws = await workspace(`version: 1
 defaults: { cooldown: 0s, max_heals_per_hour: 100, flap_threshold: 3, timeout: 5s, verify_timeout: 30s }
@@ -248,12 +249,16 @@ services:
       killed.push(await killService('api.pid', port));
     }
     expect(new Set(killed).size).toBe(3);
-    expect((await status('api')).flapping?.reason).toBe('healed in 3 consecutive scans');
+    const flapping = await status('api');
+    expect(flapping.flapping?.reason).toBe('went down in 3 scans in a row');
+    // A hold with an end: the breaker's open_for (10m by default), not a stop.
+    expect(flapping.restartsStopped).toEqual({ until: expect.any(String), why: 'it is flapping: went down in 3 scans in a row' });
+    expect(flapping.breaker).toBe('open');
 
     const held = await scan('api');
     expect(held.code).toBe(1);
     expect(held.service).toMatchObject({ status: 'down', rule: 'flapping', action: 'held back' });
-    expect(held.service.reason).toBe('flapping (healed in 3 consecutive scans): not restarted until it stays up, or heal reset api');
+    expect(held.service.reason).toMatch(/^flapping \(went down in 3 scans in a row\): one restart will be tried in (9m\d+s|10m)$/);
     expect(await listening(port)).toBe(false);
 
     const reset = await ws.heal('reset', 'api');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED, type BreakerState } from '../../src/breaker.js';
-import { cooldownEndsAt, decideHeal, scheduleSlackMs } from '../../src/heal/policy.js';
+import { cooldownEndsAt, decideHeal, restartsStopped, scheduleSlackMs } from '../../src/heal/policy.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
 import type { HealRecord, ServiceState } from '../../src/state/schema.js';
@@ -22,7 +22,7 @@ function state(healsAgo: number[] = [], extra: Partial<ServiceState> = {}): Serv
   const heals: HealRecord[] = healsAgo.map((ago) => ({ at: NOW - ago, result: 'failed' }));
   return {
     status: 'down', since: NOW - 60 * MIN, lastScanAt: NOW - 5 * MIN, failingScans: 1, healthyScans: 0, checks: [], heals,
-    breaker: CLOSED, healedStreak: 0, capStreak: 0, steadyScans: 0, ...extra,
+    breaker: CLOSED, recent: '', ...extra,
   };
 }
 
@@ -176,10 +176,60 @@ describe('decideHeal', () => {
     });
   });
 
-  it('holds a flapping service back and says how to lift it', () => {
-    expect(decide(service(), state([], { flapping: { since: NOW - MIN, reason: 'healed in 3 consecutive scans' } }))).toEqual({
-      action: 'hold', rule: 'flapping',
-      reason: 'flapping (healed in 3 consecutive scans): not restarted until it stays up, or heal reset api',
+  describe('flapping is a hold with an end, never a stop', () => {
+    const flapping = { since: NOW - MIN, reason: 'went down 3 times in the last 12 scans' };
+
+    it('holds a flapping service while its breaker is open, and says when one restart will be tried', () => {
+      const breaker: BreakerState = { state: 'open', openedAt: NOW - MIN, openForMs: 10 * MIN };
+      expect(decide(service(), state([], { flapping, breaker }))).toEqual({
+        action: 'hold', rule: 'flapping', untilMs: NOW + 9 * MIN,
+        reason: 'flapping (went down 3 times in the last 12 scans): one restart will be tried in 9m',
+      });
     });
+
+    it('tries one restart once the breaker half-opens, flapping or not', () => {
+      const breaker: BreakerState = { state: 'open', openedAt: NOW - 10 * MIN, openForMs: 10 * MIN };
+      expect(decide(service(), state([], { flapping, breaker }))).toMatchObject({ action: 'restart', rule: 'half-open-trial' });
+    });
+
+    it('restarts a service whose flapping mark came from an older heal (a mark that once stopped restarts for good)', () => {
+      expect(decide(service(), state([], { flapping: { since: NOW - 24 * 60 * MIN, reason: 'held back by the hourly cap in 2 consecutive scans' } }))).toMatchObject({ action: 'restart', rule: 'down' });
+    });
+  });
+
+  describe('the breaker on probation (half-open)', () => {
+    const halfOpen = (successes: number): BreakerState => ({ state: 'half_open', since: NOW - 5 * MIN, openForMs: 20 * MIN, successes });
+
+    it('holds a service found down again after its trial brought it back, the wait doubled', () => {
+      expect(decide(service(), state([], { breaker: halfOpen(1) }))).toEqual({
+        action: 'hold', rule: 'breaker-open', untilMs: NOW + 40 * MIN, reason: 'circuit breaker open: one restart will be tried in 40m',
+      });
+    });
+
+    it('never doubles past max_open_for', () => {
+      expect(decide(service('breaker: { max_open_for: 30m }'), state([], { breaker: halfOpen(1) }))).toMatchObject({ rule: 'breaker-open', untilMs: NOW + 30 * MIN });
+    });
+
+    it('lets the trial restart through while nothing came back yet', () => {
+      expect(decide(service(), state([], { breaker: halfOpen(0) }))).toMatchObject({ action: 'restart', rule: 'half-open-trial' });
+    });
+  });
+});
+
+describe('restartsStopped: heal says when it stopped trying, and until when', () => {
+  const svc = service('cooldown: 5m, max_heals_per_hour: 3');
+  it.each([
+    ['breaker closed, restarts allowed', state([5 * MIN]), undefined],
+    ['breaker open', state([], { breaker: { state: 'open', openedAt: NOW - 2 * MIN, openForMs: 10 * MIN } }), { untilMs: NOW + 8 * MIN, why: 'its circuit breaker is open: restarts did not bring it back for good' }],
+    ['breaker open while flapping', state([], { breaker: { state: 'open', openedAt: NOW, openForMs: 10 * MIN }, flapping: { since: NOW, reason: 'went down in 3 scans in a row' } }), { untilMs: NOW + 10 * MIN, why: 'it is flapping: went down in 3 scans in a row' }],
+    ['breaker half-open: a trial is next', state([], { breaker: { state: 'half_open', since: NOW, openForMs: 10 * MIN, successes: 0 } }), undefined],
+    ['the hourly cap used up', state([50 * MIN, 30 * MIN, 10 * MIN]), { untilMs: NOW + 10 * MIN, why: 'the hourly cap is used up: 3 restarts in the last hour (max_heals_per_hour)' }],
+    ['only the cooldown holds it: not "stopped"', state([MIN]), undefined],
+  ])('%s', (_what, remembered, expected) => {
+    expect(restartsStopped(svc, remembered, NOW)).toEqual(expected);
+  });
+
+  it('is never said of a service without a restart', () => {
+    expect(restartsStopped(service(undefined, false), state([], { breaker: { state: 'open', openedAt: NOW, openForMs: MIN } }), NOW)).toBeUndefined();
   });
 });

@@ -24,7 +24,7 @@ describe('a valid manifest', () => {
     const { manifest } = parseManifest(service('    checks: [ { type: port, port: 3002 } ]\n'), {});
     expect(manifest.scan_timeout).toBe(60_000);
     expect(manifest.concurrency).toBe(64);
-    expect(manifest.defaults.breaker).toEqual({ failure_threshold: 5, success_threshold: 2, open_for: 60_000, max_open_for: 3_600_000 });
+    expect(manifest.defaults.breaker).toEqual({ failure_threshold: 3, success_threshold: 2, open_for: 600_000, max_open_for: 3_600_000 });
     const api = manifest.services['api']!;
     expect(api.enabled).toBe(true);
     expect(api.alert_level).toBe('critical');

@@ -17,7 +17,7 @@ const NOW = Date.parse('2026-11-22T12:00:00Z');
 function service(at: number, extra: Partial<ServiceState> = {}): ServiceState {
   return {
     status: 'down', since: at, lastScanAt: at, failingScans: 1, healthyScans: 0, checks: [], heals: [{ at, result: 'failed' }],
-    breaker: CLOSED, healedStreak: 0, capStreak: 0, steadyScans: 0, ...extra,
+    breaker: CLOSED, recent: '', ...extra,
   };
 }
 
@@ -32,7 +32,10 @@ function stateAt(at: number): State {
     },
     alerts: {
       ...emptyState().alerts,
-      keys: { 'api/down': { failing: 3, since: at, level: 'critical', notified: { at, channels: ['log'], count: 1 } } },
+      keys: {
+        'api/down': { failing: 3, since: at, level: 'critical', notified: { at, channels: ['log'], count: 1 }, downSince: at, levelSince: at },
+        'db/down': { failing: 0, since: at, level: 'warning', notified: { at, channels: ['log'], count: 1 }, resolvedAt: at, downMs: 5 * MIN },
+      },
       outbox: [{ message: { id: 'm', channel: 'hook', level: 'critical', notices: [], createdAt: at }, attempts: 1 }],
       channels: { hook: { retryAfterUntil: at + 30 * S, lastError: { at, error: 'HTTP 429' }, gone: { at, error: 'HTTP 404' }, lastSuccessAt: at } },
       silences: { api: { until: at + 2 * 60 * MIN, createdAt: at, reason: 'migration' } },
