@@ -1,9 +1,10 @@
 /**
  * The `launchd` check: `launchctl print <domain>/<label>`. Healthy when launchd knows the job
  * and it has a pid (and its state, when printed, is "running"). Without a configured domain
- * it asks `gui/<uid>`, then `user/<uid>` when the gui domain is not available (exit 125).
+ * it asks `gui/<uid>`, then `user/<uid>` when the gui domain does not exist here (exit 112 or
+ * 125: a Mac nobody is logged in to at the screen).
  */
-import { LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../heal/launchctl.js';
+import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../heal/launchctl.js';
 import type { LaunchdCheckSpec } from '../manifest/schema.js';
 import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -35,7 +36,7 @@ export const launchdChecker: Check<LaunchdCheckSpec> = {
     for (const domain of launchdDomains(spec.domain)) {
       target = `${domain}/${spec.label}`;
       printed = await runLaunchctl(ctx.deps, ['print', target], { timeoutMs: left(), signal: ctx.signal, user: 'check' });
-      if (printed.ok || printed.exitCode !== LAUNCHCTL_EXIT.domainUnavailable) break;
+      if (printed.ok || !domainMissing(printed.exitCode)) break;
     }
     const latencyMs = ctx.deps.now() - started;
     if (!printed) return { ok: false, latencyMs, error: 'no launchd domain to ask' };

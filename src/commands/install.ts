@@ -16,6 +16,7 @@ import { cronLogFile, mergeCrontab, renderCronLine } from '../install/cron.js';
 import { readCrontab, writeCrontab } from '../install/crontab.js';
 import { describeInterval, scheduleInterval, type ScheduleInterval } from '../install/interval.js';
 import { DEFAULT_LAUNCHD_LABEL, launchctlLoadLines, launchdLogPaths, plistPath, renderPlist } from '../install/launchd.js';
+import { loadDomain } from '../install/launchd-domain.js';
 import { cliPath, homeDir, plistTemplateUrl, schedulePath, stableNodePath } from '../install/paths.js';
 import { shellQuote } from '../install/shell.js';
 import { renderService, renderTimer, SYSTEMD_ENABLE, SYSTEMD_SERVICE, SYSTEMD_TIMER, systemdUserDir } from '../install/systemd.js';
@@ -80,7 +81,8 @@ async function installLaunchd(job: ScanJob, home: string, options: InstallComman
   const label = options.label ?? DEFAULT_LAUNCHD_LABEL;
   const logs = launchdLogPaths(home, label);
   const template = await readFile(plistTemplateUrl(), 'utf8');
-  const text = renderPlist(template, { ...job, label, stdout: logs.stdout, stderr: logs.stderr });
+  // A Mac's job PATH also holds Homebrew's folders (Apple silicon's and Intel's).
+  const text = renderPlist(template, { ...job, path: schedulePath(job.node, { homebrew: true }), label, stdout: logs.stdout, stderr: logs.stderr });
   if (options.print) return print(text);
 
   const path = plistPath(home, label);
@@ -89,12 +91,15 @@ async function installLaunchd(job: ScanJob, home: string, options: InstallComman
   // launchd opens StandardOutPath itself and does not create its folder.
   await mkdir(logs.dir, { recursive: true });
   await writeFileAtomic(path, text, UNIT_FILE_MODE);
-  const load = launchctlLoadLines(currentUid(), label, path, replacing);
+  // gui/<uid> with someone logged in at the screen, user/<uid> on a Mac reached only over SSH.
+  const where = await loadDomain(currentUid());
+  const load = launchctlLoadLines(where.domain, label, path, replacing);
   await print(
     [
       `wrote ${path}: heal scan every ${describeInterval(job.intervalSeconds)}, output in ${logs.dir}/`,
       replacing ? 'it replaced an earlier plist: unload that, then load this one:' : 'load it with:',
       ...load.map((line) => `  ${line}`),
+      ...(where.note ? [`(${where.note})`] : []),
       '',
     ].join('\n'),
   );

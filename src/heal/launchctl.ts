@@ -7,20 +7,35 @@ import { formatDuration } from '../duration.js';
 
 /** launchctl exit codes heal acts on. */
 export const LAUNCHCTL_EXIT = {
-  /** bootstrap returned before an earlier bootout finished unloading the job. */
+  /** `kill`: the job is loaded but has no process (ESRCH). */
+  noSuchProcess: 3,
+  /**
+   * bootstrap refused, for one of several causes: the label is already loaded, the job is
+   * disabled, its plist's LimitLoadToSessionType excludes the domain's session type, or an
+   * earlier bootout is still unloading it.
+   */
   ioError: 5,
+  /** A start of the job is already under way (EALREADY): verify it, don't fail. */
+  alreadyInProgress: 37,
+  /** The domain does not exist here ("Could not find domain"): `gui/<uid>` on a headless Mac. */
+  domainNotFound: 112,
   /** The job is not loaded in the domain. */
   noSuchService: 113,
-  /** The domain does not exist here: `gui/<uid>` on a Mac nobody is logged in to. */
+  /** The domain does not support the action: `gui/<uid>` on a Mac nobody is logged in to. */
   domainUnavailable: 125,
 } as const;
+
+/** Whether launchctl said the domain does not exist here (112 or 125): try `user/<uid>`. */
+export function domainMissing(code: number | undefined): boolean {
+  return code === LAUNCHCTL_EXIT.domainNotFound || code === LAUNCHCTL_EXIT.domainUnavailable;
+}
 
 /** What launchctl's exit codes mean (see `launchctl error <code>`). */
 const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   1: 'operation not permitted',
   2: 'no such file or directory',
   3: 'no such process',
-  5: 'input/output error: bootstrap while still unloading',
+  5: 'input/output error: the job is already loaded, is disabled, may not load in this session type (LimitLoadToSessionType), or is still unloading',
   17: 'already loaded',
   37: 'operation already in progress',
   112: 'could not find domain',
@@ -45,7 +60,7 @@ export function currentUid(): number {
 /**
  * The domains to try for a job, in order. A configured domain is the only one ("gui" and
  * "user" get the uid appended); without one it is `gui/<uid>`, then `user/<uid>` for a Mac
- * with no GUI session (tried only when launchctl says the gui domain is not available).
+ * with no GUI session (tried only when launchctl says the gui domain does not exist: 112 or 125).
  */
 export function launchdDomains(configured: string | undefined, uid = currentUid()): string[] {
   if (configured === undefined) return [`gui/${uid}`, `user/${uid}`];
@@ -54,11 +69,11 @@ export function launchdDomains(configured: string | undefined, uid = currentUid(
 
 /** One launchctl call's result: its output, or a one-line error naming the call. */
 export type LaunchctlResult =
-  | { ok: true; stdout: string }
+  | { ok: true; stdout: string; stderr: string }
   | { ok: false; error: string; exitCode?: number; notFound?: boolean; timedOut?: boolean };
 
-/** Who needs launchctl, for the "not found" message: "restarter" or "check". */
-export type LaunchctlUser = 'restarter' | 'check';
+/** Who needs launchctl, for the "not found" message. */
+export type LaunchctlUser = 'restarter' | 'check' | 'install';
 
 /** Runs `launchctl ARGS…` within `timeoutMs`; never throws. */
 export async function runLaunchctl(
@@ -70,7 +85,7 @@ export async function runLaunchctl(
   if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: timedOut(call, options) };
   const result = await deps.exec(['launchctl', ...args], { timeoutMs: options.timeoutMs, signal: options.signal });
   if (result.notFound) return { ok: false, notFound: true, error: `launchctl not found: the launchd ${options.user} needs macOS` };
-  if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout };
+  if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout, stderr: result.stderr };
   if (result.timedOut || options.signal?.aborted) return { ok: false, timedOut: true, error: timedOut(call, options) };
   if (result.exitCode === undefined) return { ok: false, error: `${call} failed: ${result.failure ?? 'no exit code'}` };
   const said = firstLine(result.stderr) || firstLine(result.stdout);
@@ -82,6 +97,18 @@ export function timedOut(call: string, options: { timeoutMs: number; budgetMs?: 
   return options.budgetMs === undefined
     ? `${call} timed out after ${formatDuration(options.timeoutMs)}`
     : `${call} timed out: the ${formatDuration(options.budgetMs)} restart timeout ran out`;
+}
+
+/**
+ * The legacy subcommands (`load`, `unload`) print their failure — "Load failed: 5: Input/output
+ * error" — and still exit 0: the code they printed, or undefined when they printed none.
+ */
+export function legacyFailure(result: Extract<LaunchctlResult, { ok: true }>): { code: number; said: string } | undefined {
+  for (const text of [result.stderr, result.stdout]) {
+    const match = /^\s*(?:Load|Unload) failed: (\d+)(?::[^\n]*)?/m.exec(text);
+    if (match) return { code: Number(match[1]), said: match[0].trim() };
+  }
+  return undefined;
 }
 
 function firstLine(text: string): string {

@@ -2,11 +2,21 @@
  * `heal install launchd`: a LaunchAgent plist rendered from launchd/heal.plist.template.
  *
  * The job runs `<node> <dist/cli.js> scan --config <manifest>` with absolute paths (launchd runs
- * jobs with PATH=/usr/bin:/bin:/usr/sbin:/sbin, where `#!/usr/bin/env node` exits 127), every
- * StartInterval seconds and once at load, as a Background process, with no KeepAlive (with it a
- * StartInterval job is restarted every 10 seconds). Its stdout and stderr go to
- * `~/Library/Logs/heal/<label>.out.log` and `.err.log`, where Console.app finds them; launchd
- * does not create that folder, so `heal install launchd` does.
+ * jobs with PATH=/usr/bin:/bin:/usr/sbin:/sbin, where `#!/usr/bin/env node` exits 127), and a
+ * PATH with node's folder and Homebrew's (/opt/homebrew/bin, /usr/local/bin), every
+ * StartInterval seconds and once at load, with no KeepAlive (with it a StartInterval job is
+ * restarted every 10 seconds). What a real Mac does shapes the rest (sources in
+ * test/fixtures/bin/launchctl, which plays each of them back):
+ *
+ * - no ProcessType: `Background` throttles the job's CPU and I/O, and every process it starts
+ *   inherits that — every service a `command` restart starts would run throttled;
+ * - AbandonProcessGroup: when a job's process exits launchd SIGTERMs its process group, which
+ *   would take a service a restart command backgrounded with it;
+ * - LimitLoadToSessionType [Aqua, Background]: a Mac reached only over SSH has no `gui/<uid>`
+ *   domain, and `user/<uid>` (the Background session) takes only a plist that allows it.
+ *
+ * Its stdout and stderr go to `~/Library/Logs/heal/<label>.out.log` and `.err.log`, where
+ * Console.app finds them; launchd does not create that folder, so `heal install launchd` does.
  */
 import { join } from 'node:path';
 import { HealError } from '../errors.js';
@@ -76,11 +86,11 @@ export function renderPlist(template: string, options: PlistOptions): string {
 }
 
 /**
- * The launchctl lines that load the plist: `bootout gui/<uid>/<label>` first when an earlier
- * plist was replaced (it may be loaded, and bootstrap refuses a loaded label), then
- * `bootstrap gui/<uid> <plist>`.
+ * The launchctl lines that load the plist into `domain` (`gui/<uid>` or `user/<uid>`):
+ * `bootout <domain>/<label>` first when an earlier plist was replaced (it may be loaded, and
+ * bootstrap refuses a loaded label with exit 5), then `bootstrap <domain> <plist>`.
  */
-export function launchctlLoadLines(uid: number, label: string, plist: string, replacing: boolean): string[] {
-  const lines = [`launchctl bootstrap gui/${uid} ${shellQuote(plist)}`];
-  return replacing ? [`launchctl bootout gui/${uid}/${label}`, ...lines] : lines;
+export function launchctlLoadLines(domain: string, label: string, plist: string, replacing: boolean): string[] {
+  const lines = [`launchctl bootstrap ${domain} ${shellQuote(plist)}`];
+  return replacing ? [`launchctl bootout ${domain}/${label}`, ...lines] : lines;
 }

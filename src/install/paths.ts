@@ -43,13 +43,18 @@ export function homeDir(env: Readonly<Record<string, string | undefined>>): stri
 /** The folders a scheduled scan's PATH holds after the node binary's own. */
 export const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'] as const;
 
+/** Homebrew's bin folders: Apple silicon's prefix, then Intel's (which is also a system folder). */
+export const HOMEBREW_PATH = ['/opt/homebrew/bin', '/usr/local/bin'] as const;
+
 /**
  * The PATH a scheduled scan runs with: the node binary's folder first (so restart commands that
- * run `node` or `#!/usr/bin/env node` scripts find the same node), then the usual system folders.
- * launchd starts jobs with PATH=/usr/bin:/bin:/usr/sbin:/sbin and cron with /usr/bin:/bin.
+ * run `node` or `#!/usr/bin/env node` scripts find the same node), then — for a Mac, with
+ * `homebrew` — Homebrew's folders, where the tools restart commands call usually live, then the
+ * usual system folders. launchd starts jobs with PATH=/usr/bin:/bin:/usr/sbin:/sbin and cron with
+ * /usr/bin:/bin.
  */
-export function schedulePath(nodePath: string): string {
-  return [...new Set([dirname(nodePath), ...SYSTEM_PATH])].join(':');
+export function schedulePath(nodePath: string, options: { homebrew?: boolean } = {}): string {
+  return [...new Set([dirname(nodePath), ...(options.homebrew ? HOMEBREW_PATH : []), ...SYSTEM_PATH])].join(':');
 }
 
 /**

@@ -75,9 +75,14 @@ describe('launchd check', () => {
     expect(await check()).toMatchObject({ ok: false, error: `not loaded: launchd has no ${GUI}/${LABEL}` });
   });
 
-  it('asks user/<uid> when the gui domain is not available (125)', async () => {
+  it.each([112, 125] as const)('asks user/<uid> when the gui domain does not exist (%i)', async (code) => {
     const pid = await liveProcess();
-    await fake.scenario({ missingDomains: [GUI], jobs: { [`${USER}/${LABEL}`]: { program: ['/usr/local/bin/api'], pid } }, started: [pid] });
+    await fake.scenario({
+      missingDomains: [GUI],
+      missingDomainCode: code,
+      jobs: { [`${USER}/${LABEL}`]: { program: ['/usr/local/bin/api'], pid } },
+      started: [pid],
+    });
 
     expect(await check()).toMatchObject({ ok: true, detail: `pid ${pid}` });
     expect(await fake.argvs()).toEqual([

@@ -4,7 +4,7 @@
  * processes, so a LaunchAgent is seen coming back on its port.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,12 +46,45 @@ function quickContext(pauses: number[], timeoutMs = 10_000): RestartContext {
   });
 }
 
+/** The plist key that lets a LaunchAgent load into user/<uid> (the Background session) as well as gui/<uid>. */
+const BOTH_SESSIONS = '\t<key>LimitLoadToSessionType</key>\n\t<array>\n\t\t<string>Aqua</string>\n\t\t<string>Background</string>\n\t</array>\n';
+
 /** Writes a plist for LABEL serving on `port` under the test folder; its absolute path. */
-async function writePlist(port: number, name = `${LABEL}.plist`, runAtLoad = true): Promise<string> {
+async function writePlist(port: number, name = `${LABEL}.plist`, runAtLoad = true, extra = BOTH_SESSIONS): Promise<string> {
   await mkdir(join(fake.dir, 'agents'), { recursive: true });
   const path = join(fake.dir, 'agents', name);
-  await writeFile(path, servicePlist(LABEL, port, '', runAtLoad));
+  await writeFile(path, servicePlist(LABEL, port, extra, runAtLoad));
   return path;
+}
+
+/** A context whose clock moves only when it sleeps: waits and budgets without real time. */
+function clockContext(timeoutMs = 30_000): RestartContext & { pauses: number[] } {
+  let now = Date.now();
+  const pauses: number[] = [];
+  const ctx = restartContext(fake.dir, timeoutMs, {
+    deps: testDeps({ now: () => now, sleep: async (ms) => void (pauses.push(ms), (now += ms)) }),
+  });
+  return Object.assign(ctx, { pauses });
+}
+
+/**
+ * A service for graceful-stop tests: answers /health on `port`, and on SIGTERM writes "TERM" to
+ * `marker` and exits (or, with `ignoreTerm`, writes it and keeps running).
+ */
+async function termAwareProgram(port: number, marker: string, ignoreTerm = false): Promise<string[]> {
+  const script = join(fake.dir, `term-aware-${port}.mjs`);
+  await writeFile(
+    script,
+    `import { appendFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+createServer((req, res) => res.end('ok')).listen(${port}, '127.0.0.1');
+process.on('SIGTERM', () => {
+  appendFileSync(${JSON.stringify(marker)}, 'TERM\\n');
+  ${ignoreTerm ? '' : 'process.exit(0);'}
+});
+`,
+  );
+  return [process.execPath, script];
 }
 
 describe('launchd restarter: kickstart', () => {
@@ -66,9 +99,10 @@ describe('launchd restarter: kickstart', () => {
     await waitFor(() => healthy(port));
   });
 
-  it('kills the running instance and starts a new one (-k)', async () => {
+  it('kills the running instance with SIGKILL and starts a new one (-k): the service gets no SIGTERM', async () => {
     const port = await freePort();
-    await fake.scenario({ jobs: { [`${GUI}/${LABEL}`]: { program: serviceProgram(port) } } });
+    const marker = join(fake.dir, 'term.log');
+    await fake.scenario({ jobs: { [`${GUI}/${LABEL}`]: { program: await termAwareProgram(port, marker) } } });
     await launchdRestarter.restart(spec(), restartContext(fake.dir));
     const before = (await fake.state()).jobs?.[`${GUI}/${LABEL}`]?.pid as number;
     await waitFor(() => healthy(port));
@@ -78,6 +112,22 @@ describe('launchd restarter: kickstart', () => {
     const after = (await fake.state()).jobs?.[`${GUI}/${LABEL}`]?.pid as number;
     expect(after).not.toBe(before);
     expect(running(before)).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+    await waitFor(() => healthy(port));
+  });
+
+  it('treats exit 37 (a start already under way) as a start, not a failure, and says so', async () => {
+    const port = await freePort();
+    await fake.scenario({ jobs: { [`${GUI}/${LABEL}`]: { program: serviceProgram(port) } }, inProgress: [`${GUI}/${LABEL}`] });
+
+    const outcome = await launchdRestarter.restart(spec(), restartContext(fake.dir));
+
+    expect(outcome).toEqual({
+      ok: true,
+      detail: `kickstart -k ${GUI}/${LABEL}: launchd was already starting it (exit 37)`,
+      note: 'launchd was already starting it (exit 37)',
+    });
+    // launchd finishes the start it had under way; verify sees the service.
     await waitFor(() => healthy(port));
   });
 
@@ -121,7 +171,7 @@ describe('launchd restarter: kickstart', () => {
     await waitFor(() => healthy(port));
   });
 
-  it('retries bootstrap only once: a second exit 5 fails with what it means', async () => {
+  it('retries bootstrap only once: a second exit 5 fails naming its causes and what heal tried', async () => {
     const plist = await writePlist(await freePort());
     await fake.scenario({ bootstrapFailures: [5, 5] });
 
@@ -129,9 +179,23 @@ describe('launchd restarter: kickstart', () => {
 
     expect(outcome).toEqual({
       ok: false,
-      error: `launchctl bootstrap ${GUI} ${plist} failed: exit 5 (input/output error: bootstrap while still unloading): Bootstrap failed: 5: Input/output error; bootstrap retried after exit 5`,
+      error:
+        `launchctl bootstrap ${GUI} ${plist} failed: exit 5 (input/output error: the job is already loaded, is disabled, ` +
+        'may not load in this session type (LimitLoadToSessionType), or is still unloading): Bootstrap failed: 5: Input/output error; ' +
+        'bootstrap retried after exit 5 (heal had run enable first)',
     });
-    expect((await fake.argvs()).filter((argv) => argv[0] === 'bootstrap')).toHaveLength(2);
+    expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['kickstart', 'enable', 'bootstrap', 'bootstrap']);
+  });
+
+  it('goes on to kickstart when bootstrap says 37 (launchd is loading it already), and says so', async () => {
+    const port = await freePort();
+    const plist = await writePlist(port, `${LABEL}.plist`, false);
+    await fake.scenario({ inProgress: [`${GUI}/${LABEL}`] });
+
+    const outcome = await launchdRestarter.restart(spec({ plist }), restartContext(fake.dir));
+
+    expect(outcome).toMatchObject({ ok: true, note: 'launchd was already starting it (exit 37)' });
+    expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['kickstart', 'enable', 'bootstrap', 'kickstart']);
   });
 
   it('fails a job that is not loaded and has no plist, saying so and what would help', async () => {
@@ -156,13 +220,16 @@ describe('launchd restarter: domains', () => {
     expect(launchdDomains(domain)).toEqual(expected);
   });
 
-  it('kickstarts in user/<uid> when the gui domain is not available (125, a headless Mac)', async () => {
+  it.each([
+    [112, 'could not find domain'],
+    [125, 'domain not available'],
+  ] as const)('kickstarts in user/<uid> when the gui domain does not exist (%i, a headless Mac)', async (code, meaning) => {
     const port = await freePort();
-    await fake.scenario({ missingDomains: [GUI], jobs: { [`${USER}/${LABEL}`]: { program: serviceProgram(port) } } });
+    await fake.scenario({ missingDomains: [GUI], missingDomainCode: code, jobs: { [`${USER}/${LABEL}`]: { program: serviceProgram(port) } } });
 
     const outcome = await launchdRestarter.restart(spec(), restartContext(fake.dir));
 
-    expect(outcome).toEqual({ ok: true, detail: `kickstart -k ${USER}/${LABEL} (${GUI} not available, used ${USER})` });
+    expect(outcome).toEqual({ ok: true, detail: `kickstart -k ${USER}/${LABEL} (${GUI}: exit ${code} (${meaning}); used ${USER})` });
     expect(await fake.argvs()).toEqual([
       ['kickstart', '-k', `${GUI}/${LABEL}`],
       ['kickstart', '-k', `${USER}/${LABEL}`],
@@ -170,10 +237,10 @@ describe('launchd restarter: domains', () => {
     await waitFor(() => healthy(port));
   });
 
-  it('bootstraps into user/<uid> when bootstrap into the gui domain says 125', async () => {
+  it.each([112, 125])('bootstraps into user/<uid> when bootstrap into the gui domain says %i', async (code) => {
     const port = await freePort();
     const plist = await writePlist(port);
-    await fake.scenario({ bootstrapFailures: [125] });
+    await fake.scenario({ bootstrapFailures: [code] });
 
     const outcome = await launchdRestarter.restart(spec({ plist }), restartContext(fake.dir));
 
@@ -188,6 +255,16 @@ describe('launchd restarter: domains', () => {
       ['kickstart', `${USER}/${LABEL}`],
     ]);
     await waitFor(() => healthy(port));
+  });
+
+  it('cannot bootstrap into user/<uid> a plist that allows only the Aqua session: exit 5, named', async () => {
+    const plist = await writePlist(await freePort(), `${LABEL}.plist`, true, '');
+    await fake.scenario({ missingDomains: [GUI] });
+
+    const outcome = await launchdRestarter.restart(spec({ plist }), quickContext([]));
+
+    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining(`launchctl bootstrap ${USER} ${plist} failed: exit 5 (input/output error: `) });
+    expect((outcome as { error: string }).error).toContain('may not load in this session type (LimitLoadToSessionType)');
   });
 
   it('keeps to a configured domain: no fallback, and 125 is explained', async () => {
@@ -218,11 +295,95 @@ describe('launchd restarter: reload', () => {
     await waitFor(() => healthy(port));
   });
 
+  it('fails a load that printed "Load failed: 5" though launchctl exited 0', async () => {
+    const plist = await writePlist(await freePort());
+    // Disabled and not loaded: unload and load both print their failure, and exit 0.
+    await fake.scenario({ disabled: [`${GUI}/${LABEL}`] });
+
+    const outcome = await launchdRestarter.restart(spec({ plist, method: 'reload' }), quickContext([]));
+
+    expect(outcome).toEqual({
+      ok: false,
+      error:
+        `launchctl load ${plist} failed: exit 5 (input/output error: the job is already loaded, is disabled, may not load in this session type (LimitLoadToSessionType), or is still unloading): ` +
+        'Load failed: 5: Input/output error (it exited 0); ' +
+        `launchctl unload ${plist} failed: exit 113 (could not find service): Unload failed: 113: Could not find specified service (it exited 0)`,
+    });
+  });
+
   it('needs a plist, and says so without calling launchctl', async () => {
     const outcome = await launchdRestarter.restart(spec({ method: 'reload' }), restartContext(fake.dir));
 
     expect(outcome).toEqual({ ok: false, error: 'launchd method "reload" needs `plist`: the path of the job\'s .plist file' });
     expect(await fake.argvs()).toEqual([]);
+  });
+});
+
+describe('launchd restarter: stop_grace, a graceful stop before the restart', () => {
+  const TARGET = `${GUI}/${LABEL}`;
+
+  it('sends SIGTERM, waits for the job to exit, then kickstarts it (no -k): the service shut down cleanly', async () => {
+    const port = await freePort();
+    const marker = join(fake.dir, 'term.log');
+    await fake.scenario({ jobs: { [TARGET]: { program: await termAwareProgram(port, marker) } } });
+    await launchdRestarter.restart(spec(), restartContext(fake.dir));
+    await waitFor(() => healthy(port));
+    const before = (await fake.state()).jobs?.[TARGET]?.pid as number;
+    const callsBefore = (await fake.argvs()).length;
+
+    const outcome = await launchdRestarter.restart(spec({ stop_grace: '5s' }), restartContext(fake.dir));
+
+    expect(outcome).toEqual({ ok: true, detail: `kickstart ${TARGET}; launchctl kill SIGTERM ${TARGET}: pid ${before} exited` });
+    const argvs = (await fake.argvs()).slice(callsBefore);
+    expect(argvs[0]).toEqual(['print', TARGET]);
+    expect(argvs[1]).toEqual(['kill', 'SIGTERM', TARGET]);
+    expect(argvs.at(-1)).toEqual(['kickstart', TARGET]);
+    expect(await readFile(marker, 'utf8')).toBe('TERM\n');
+    await waitFor(() => healthy(port));
+  });
+
+  it('falls back to kickstart -k (SIGKILL) when the job has not exited within stop_grace', async () => {
+    const port = await freePort();
+    const marker = join(fake.dir, 'term.log');
+    await fake.scenario({ jobs: { [TARGET]: { program: await termAwareProgram(port, marker, true) } } });
+    await launchdRestarter.restart(spec(), restartContext(fake.dir));
+    await waitFor(() => healthy(port));
+    const before = (await fake.state()).jobs?.[TARGET]?.pid as number;
+    const ctx = clockContext();
+
+    const outcome = await launchdRestarter.restart(spec({ stop_grace: '1s' }), ctx);
+
+    expect(outcome).toEqual({ ok: true, detail: `kickstart -k ${TARGET}; pid ${before} did not exit within 1s of SIGTERM: kickstart -k (SIGKILL)` });
+    expect(ctx.pauses.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect((await fake.argvs()).at(-1)).toEqual(['kickstart', '-k', TARGET]);
+    await waitFor(() => readFile(marker, 'utf8').then((text) => text === 'TERM\n', () => false));
+    expect(running(before)).toBe(false);
+    await waitFor(() => healthy(port));
+  });
+
+  it('kickstarts at once a job that is loaded but not running', async () => {
+    const port = await freePort();
+    await fake.scenario({ jobs: { [TARGET]: { program: serviceProgram(port) } } });
+
+    const outcome = await launchdRestarter.restart(spec({ stop_grace: '5s' }), restartContext(fake.dir));
+
+    expect(outcome).toEqual({ ok: true, detail: `kickstart ${TARGET}; it was not running` });
+    expect(await fake.argvs()).toEqual([
+      ['print', TARGET],
+      ['kickstart', TARGET],
+    ]);
+    await waitFor(() => healthy(port));
+  });
+
+  it('bootstraps a job that is not loaded, as kickstart -k would', async () => {
+    const port = await freePort();
+    const plist = await writePlist(port);
+
+    const outcome = await launchdRestarter.restart(spec({ stop_grace: '5s', plist }), restartContext(fake.dir));
+
+    expect(outcome).toMatchObject({ ok: true });
+    expect((await fake.argvs()).map((argv) => argv[0])).toEqual(['print', 'enable', 'bootstrap', 'kickstart']);
+    await waitFor(() => healthy(port));
   });
 });
 

@@ -26,13 +26,31 @@ export const UID = process.getuid?.() ?? 0;
 /** One call the fake saw. */
 export type FakeCall = { argv: string[]; env: Record<string, string>; cwd: string };
 
-/** A launchd job as the fake launchctl keeps it. */
-export type FakeJob = { program: string[]; cwd?: string; pid?: number; lastExitCode?: number; plist?: string };
+/** A launchd job as the fake launchctl keeps it (the plist keys it acts on, once bootstrapped). */
+export type FakeJob = {
+  program: string[];
+  cwd?: string;
+  pid?: number;
+  lastExitCode?: number;
+  plist?: string;
+  env?: Record<string, string>;
+  stdout?: string;
+  stderr?: string;
+  /** ProcessType Background: run at the background band (nice 10 in the fake). */
+  background?: boolean;
+  /** AbandonProcessGroup: its process group is left alone when the job exits. */
+  abandonProcessGroup?: boolean;
+};
 export type LaunchctlScenario = {
   jobs?: Record<string, FakeJob>;
+  /** Domains that do not exist here: gui/<uid> on a Mac nobody is logged in to at the screen. */
   missingDomains?: string[];
+  /** How launchctl says a domain is missing: 112 "Could not find domain" or 125 (default). */
+  missingDomainCode?: 112 | 125;
   disabled?: string[];
   bootstrapFailures?: number[];
+  /** Targets with a start under way: kickstart and bootstrap answer 37 once. */
+  inProgress?: string[];
   hang?: string[];
   started?: number[];
 };

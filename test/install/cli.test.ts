@@ -6,11 +6,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CRON_MARKER } from '../../src/install/cron.js';
 import { schedulePath } from '../../src/install/paths.js';
 import { CLI, runHeal, type HealRun } from '../helpers/cli.js';
+import { FAKE_BIN } from '../helpers/fake-supervisors.js';
 import { fakeCrontab, parsePlist, parseUnit } from './helpers.js';
 
 const UID = process.getuid?.() ?? 0;
@@ -67,15 +68,35 @@ describe('heal install launchd', () => {
       Label: 'com.heal.scan',
       StartInterval: 300,
       RunAtLoad: true,
-      ProcessType: 'Background',
+      AbandonProcessGroup: true,
+      LimitLoadToSessionType: ['Aqua', 'Background'],
       StandardOutPath: join(home, 'Library', 'Logs', 'heal', 'com.heal.scan.out.log'),
       StandardErrorPath: join(home, 'Library', 'Logs', 'heal', 'com.heal.scan.err.log'),
     });
-    expect((plist['EnvironmentVariables'] as { PATH: string }).PATH.split(':')[0]).toBe(join(node as string, '..'));
+    expect((plist['EnvironmentVariables'] as { PATH: string }).PATH.split(':')).toEqual([
+      ...new Set([join(node as string, '..'), '/opt/homebrew/bin', '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']),
+    ]);
     expect(plist).not.toHaveProperty('KeepAlive');
+    expect(plist).not.toHaveProperty('ProcessType');
     expect(existsSync(join(home, 'Library', 'Logs', 'heal'))).toBe(true);
     expect(result.stdout).toContain(`\n  launchctl bootstrap gui/${UID} ${path}\n`);
     expect(result.stdout).not.toContain('bootout');
+  });
+
+  it.each([
+    ['someone is logged in at the screen', `gui/${UID}`, []],
+    ['nobody is (112: could not find domain)', `user/${UID}`, [`gui/${UID}`]],
+  ] as const)('names the domain that exists on this Mac when %s: bootstrap %s', async (_when, domain, missingDomains) => {
+    const scenario = join(dir, 'launchctl.json');
+    await writeFile(scenario, JSON.stringify({ missingDomains, missingDomainCode: 112 }));
+    const result = await install(['launchd'], {
+      PATH: `${FAKE_BIN}${delimiter}${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+      FAKE_LAUNCHCTL_SCENARIO: scenario,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`\n  launchctl bootstrap ${domain} ${join(home, 'Library', 'LaunchAgents', 'com.heal.scan.plist')}\n`);
+    if (domain.startsWith('user')) expect(result.stdout).toContain(`(gui/${UID} does not exist here (nobody is logged in at this Mac's screen), so it loads into user/${UID}, which needs no login)`);
   });
 
   it('says to boot out the loaded job first when it replaces an earlier plist', async () => {

@@ -25,7 +25,8 @@ const template = (): Promise<string> => readFile(plistTemplateUrl(), 'utf8');
 /** The inputs the checked-in example launchd/com.heal.scan.plist is rendered from. */
 function exampleOptions(): PlistOptions {
   const logs = launchdLogPaths('/Users/you', DEFAULT_LAUNCHD_LABEL);
-  return { ...exampleJob('/Users/you'), label: DEFAULT_LAUNCHD_LABEL, stdout: logs.stdout, stderr: logs.stderr };
+  const job = exampleJob('/Users/you');
+  return { ...job, path: schedulePath(job.node, { homebrew: true }), label: DEFAULT_LAUNCHD_LABEL, stdout: logs.stdout, stderr: logs.stderr };
 }
 
 describe('the launchd plist', () => {
@@ -33,19 +34,31 @@ describe('the launchd plist', () => {
     expect(fileURLToPath(plistTemplateUrl())).toBe(join(ROOT, 'launchd', 'heal.plist.template'));
   });
 
-  it('holds exactly Label, ProgramArguments, StartInterval, RunAtLoad, ProcessType, EnvironmentVariables and the two log paths, and no KeepAlive', async () => {
+  it('holds exactly Label, ProgramArguments, StartInterval, RunAtLoad, AbandonProcessGroup, LimitLoadToSessionType, EnvironmentVariables and the two log paths', async () => {
     const plist = await parsePlist(renderPlist(await template(), exampleOptions()));
     expect(plist).toEqual({
       Label: 'com.heal.scan',
       ProgramArguments: ['/usr/local/bin/node', '/usr/local/lib/node_modules/heal/dist/cli.js', 'scan', '--config', '/Users/you/services.yaml'],
       StartInterval: 300,
       RunAtLoad: true,
-      ProcessType: 'Background',
-      EnvironmentVariables: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
+      AbandonProcessGroup: true,
+      LimitLoadToSessionType: ['Aqua', 'Background'],
+      EnvironmentVariables: { PATH: '/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
       StandardOutPath: '/Users/you/Library/Logs/heal/com.heal.scan.out.log',
       StandardErrorPath: '/Users/you/Library/Logs/heal/com.heal.scan.err.log',
     });
+    // KeepAlive would restart the finished scan every 10 s; ProcessType Background would throttle
+    // every service a scan starts (test/install/launchd-job.test.ts plays both back).
     expect(plist).not.toHaveProperty('KeepAlive');
+    expect(plist).not.toHaveProperty('ProcessType');
+  });
+
+  it.each([
+    ['/opt/homebrew/bin/node', '/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'],
+    ['/usr/local/bin/node', '/usr/local/bin:/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin'],
+    ['/Users/you/.nvm/versions/node/v22.1.0/bin/node', '/Users/you/.nvm/versions/node/v22.1.0/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'],
+  ])('gives the job a PATH with node %s\'s folder and Homebrew\'s (Apple silicon, Intel): %s', (node, path) => {
+    expect(schedulePath(node, { homebrew: true })).toBe(path);
   });
 
   it('renders the checked-in example launchd/com.heal.scan.plist byte for byte, so the example never goes stale', async () => {
@@ -98,14 +111,14 @@ describe('the launchd plist', () => {
 });
 
 describe('the launchctl lines printed after writing', () => {
-  it('bootstraps a new plist into gui/<uid>', () => {
-    expect(launchctlLoadLines(501, 'com.heal.scan', '/Users/you/Library/LaunchAgents/com.heal.scan.plist', false)).toEqual([
-      'launchctl bootstrap gui/501 /Users/you/Library/LaunchAgents/com.heal.scan.plist',
+  it.each(['gui/501', 'user/501'])('bootstraps a new plist into the domain that exists: %s', (domain) => {
+    expect(launchctlLoadLines(domain, 'com.heal.scan', '/Users/you/Library/LaunchAgents/com.heal.scan.plist', false)).toEqual([
+      `launchctl bootstrap ${domain} /Users/you/Library/LaunchAgents/com.heal.scan.plist`,
     ]);
   });
 
   it('boots out the earlier job first when a plist was replaced, and quotes a path with spaces for the shell', () => {
-    expect(launchctlLoadLines(501, 'com.heal.scan', "/Users/Jane Doe's/Library/LaunchAgents/com.heal.scan.plist", true)).toEqual([
+    expect(launchctlLoadLines('gui/501', 'com.heal.scan', "/Users/Jane Doe's/Library/LaunchAgents/com.heal.scan.plist", true)).toEqual([
       'launchctl bootout gui/501/com.heal.scan',
       `launchctl bootstrap gui/501 '/Users/Jane Doe'\\''s/Library/LaunchAgents/com.heal.scan.plist'`,
     ]);
