@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, waitFor, workspace, type HealRun, type Workspace } from '../helpers/cli.js';
+import { withClock } from '../helpers/faketime.js';
 import { serverScope, startHangingListener } from '../helpers/servers.js';
 import { builtCli, groupGone, startHeal } from './support.js';
 
@@ -39,7 +40,8 @@ async function deadPid(): Promise<number> {
 /** `heal ARGS…` under faketime, its clock moved `clock` ('+1d', '-1d') from the real one. */
 function healWithClock(clock: string, args: readonly string[], cwd: string): Promise<HealRun> {
   return new Promise((resolve) => {
-    execFile('faketime', ['-f', clock, process.execPath, CLI, ...args], { cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '' }, timeout: 60_000 }, (error, stdout, stderr) => {
+    const run = withClock(clock, [process.execPath, CLI, ...args]);
+    execFile(run.file, run.args, { cwd, env: { ...run.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '' }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });

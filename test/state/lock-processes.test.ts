@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LockHeldError } from '../../src/errors.js';
 import { acquireLock, lockFile } from '../../src/state/lock.js';
+import { withClock } from '../helpers/faketime.js';
 import { compileStateModules } from './child-modules.js';
 import { capturingLogger, deadPid, exited, freshDir, lineReader } from './helpers.js';
 
@@ -62,8 +63,8 @@ afterEach(async () => {
 async function startRacers(count: number, clock?: string): Promise<Racer[]> {
   const racers = Array.from({ length: count }, () => {
     const argv = [process.execPath, script, lockModule, dir];
-    const [file, ...args] = clock ? ['faketime', '-f', clock, ...argv] : argv;
-    const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const run = clock ? withClock(clock, argv) : { file: process.execPath, args: argv.slice(1), env: process.env };
+    const child = spawn(run.file, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdin?.on('error', () => undefined); // a child that already exited: EPIPE is expected
     children.push(child);
     const send = (line: string): void => {
