@@ -118,7 +118,6 @@ async function acquire(path: string, dir: string, logger: Logger | undefined): P
   await removeLeftovers(dir);
   const deadline = performance.now() + TAKEOVER_WAIT_MS;
   const settleDeadline = performance.now() + CONTENT_SETTLE_MS;
-  let warnedElsewhere = false;
   let tidied = false;
   for (;;) {
     const mine = lockContent(me);
@@ -143,8 +142,7 @@ async function acquire(path: string, dir: string, logger: Logger | undefined): P
         await delay(CONTENT_POLL_MS);
         continue;
       }
-      if (verdict.elsewhere && !warnedElsewhere) {
-        warnedElsewhere = true;
+      if (verdict.elsewhere) {
         logger?.warn(
           { lock: path, holder: seen.info },
           `scan lock ${path} is held by pid ${verdict.pid} on ${verdict.elsewhere}, which this machine cannot check: if no heal scan runs there any more, remove ${path}`,
