@@ -11,11 +11,13 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSy
 import { dirname } from 'node:path';
 import { stoppingBy } from './process-group.js';
 
+/** Where a detached service runs, with what environment, and the log its output is appended to. */
 export type DetachOptions = { cwd?: string; env?: Record<string, string>; logFile: string };
 
 /** How a detached service ended, and the last lines it wrote to its log since it started. */
 export type DetachedExit = { code: number | null; signal: NodeJS.Signals | null; lastLines: string[] };
 
+/** A detached service that started, with its pid and its exit to come; or why it could not start. */
 export type DetachResult =
   | {
       ok: true;

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { endGroup, stoppingBy, trackGroup } from './process-group.js';
 
+/** How {@link exec} runs a command. */
 export type ExecOptions = {
   /** Its process group is ended (SIGTERM, then SIGKILL) when this runs out. */
   timeoutMs: number;
@@ -40,6 +41,8 @@ export type ExecResult = {
   notFound?: boolean;
 };
 
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Output kept per stream; the rest is read and discarded. */
 export const OUTPUT_CAP_BYTES = 256 * 1024;
 /** Between SIGTERM and SIGKILL of a group that ran out of time. */
@@ -98,7 +101,7 @@ function waitFor(child: ChildProcess, file: string, options: ExecOptions): Promi
       guard = setTimeout(() => settle(judge(undefined, null)), KILL_GRACE_MS + AFTER_KILL_MS);
     };
     const onAbort = (): void => end('aborted');
-    const timer = setTimeout(() => end('timeout'), Math.max(0, options.timeoutMs));
+    const timer = setTimeout(() => end('timeout'), Math.min(Math.max(0, options.timeoutMs), MAX_TIMER_MS));
 
     const judge = (code: number | null | undefined, signal: NodeJS.Signals | null): ExecResult => {
       const base = { exitCode: code ?? undefined, timedOut: cut === 'timeout', stdout: stdout.text(), stderr: stderr.text() };
@@ -111,8 +114,8 @@ function waitFor(child: ChildProcess, file: string, options: ExecOptions): Promi
     };
 
     child.once('error', (error: NodeJS.ErrnoException) => {
-      // Only a failed start reaches here (heal never calls child.kill()).
-      if (child.pid !== undefined && error.code !== 'ENOENT' && error.code !== 'EACCES') return;
+      // Only a failed start counts (heal never calls child.kill(), whose failures come here too).
+      if (child.pid !== undefined) return;
       const base = { exitCode: undefined, timedOut: false, stdout: '', stderr: '' };
       if (error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd)) {
         return settle({ ...base, notFound: true, failure: `${options.cwd}: no such directory (cwd)` });

@@ -27,8 +27,9 @@ export function exitCodeForSignal(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
-/** Installs the handlers (once per process). `exit` is process.exit but for tests. */
-export function handleInterrupts(exit: (code: number) => void = (code) => process.exit(code)): void {
+/** Installs the handlers; call once, at start-up. */
+export function handleInterrupts(): void {
+  const exit = (code: number): never => process.exit(code);
   let stopping = false;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
@@ -38,8 +39,9 @@ export function handleInterrupts(exit: (code: number) => void = (code) => proces
       stopping = true;
       void stop(signal).then(
         (line) => {
-          process.stderr.write(line);
-          exit(code);
+          // Written before exiting (stderr may be an asynchronous pipe, on macOS), but never waited on long.
+          setTimeout(() => exit(code), 500).unref();
+          process.stderr.write(line, () => exit(code));
         },
         () => exit(code),
       );

@@ -18,7 +18,7 @@ process.on('exit', () => {
 });
 
 /** Sends `signal` to every process of the group `pgid`; false when none was left. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, signal);
@@ -26,11 +26,6 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   } catch {
     return false;
   }
-}
-
-/** Whether any process of the group `pgid` is still alive (a zombie leader counts until reaped). */
-export function groupAlive(pgid: number): boolean {
-  return signalGroup(pgid, 0);
 }
 
 /** Remembers a child spawned as a group leader until it exits, so {@link stopAllGroups} can end it. */

@@ -1,6 +1,6 @@
 /**
  * Child processes, through the built CLI: a command is judged by its own exit (however much it
- * writes, whatever it leaves holding its pipes); SIGTERM/SIGINT to heal ends the checks and
+ * writes, whatever it leaves holding its pipes); SIGTERM/SIGINT/SIGHUP to heal ends the checks and
  * restart commands it runs — their whole process groups — releases the scan lock and exits
  * 128 + the signal, but leaves a service started with `detach: true` running; a detached service
  * that dies at once is reported with its exit code and the last lines of its log.
@@ -84,6 +84,7 @@ describe('heal stopped by a signal', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
+    ['SIGHUP', 129],
   ] as const)('%s during the checks ends the check and all it started, releases the lock, records nothing and exits %i', { timeout: 60_000 }, async (signal, code) => {
     const ws = await workspace(`version: 1
 scan_timeout: 10m

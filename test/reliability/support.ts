@@ -3,7 +3,7 @@
  * the built CLI started as a killable process group, and small file helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI } from '../helpers/cli.js';
@@ -97,7 +97,7 @@ export async function groupGone(pgid: number, timeoutMs = 10_000): Promise<void>
   const until = Date.now() + timeoutMs;
   const tag = tags.get(pgid);
   for (;;) {
-    const left = [...(groupAlive(pgid) ? [-pgid] : []), ...(tag ? await pidsTagged(tag) : [])];
+    const left = [...(groupAlive(pgid) ? [-pgid] : []), ...(tag ? await pidsTagged(tag, pgid) : [])];
     if (left.length === 0) return;
     if (Date.now() > until) {
       for (const pid of left) {
@@ -122,13 +122,31 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Live processes whose environment holds HEAL_TEST_TAG=`tag` (Linux; none elsewhere). */
-export async function pidsTagged(tag: string): Promise<number[]> {
+/** pids are handed out rising, wrapping at this; a few thousand after heal's own hold its children. */
+const PID_MAX = ((): number => {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) || 4_194_304;
+  } catch {
+    return 4_194_304;
+  }
+})();
+const CHILD_PID_WINDOW = 8_192;
+
+/**
+ * Live processes whose environment holds HEAL_TEST_TAG=`tag` (Linux; none elsewhere). Only the
+ * pids handed out after `after` (heal's own, wrapping at pid_max) are read: reading every
+ * process's environment after each of the crash test's two hundred scans would cost seconds.
+ */
+export async function pidsTagged(tag: string, after: number): Promise<number[]> {
   const entries = await readdir('/proc').catch(() => [] as string[]);
   const needle = `HEAL_TEST_TAG=${tag}\0`;
+  const later = (pid: number): boolean => {
+    const distance = (pid - after + PID_MAX) % PID_MAX;
+    return distance > 0 && distance <= CHILD_PID_WINDOW;
+  };
   const pids = await Promise.all(
     entries
-      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => /^\d+$/.test(name) && later(Number(name)))
       .map(async (name) => ((await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')).includes(needle) ? Number(name) : undefined)),
   );
   return pids.filter((pid): pid is number => pid !== undefined);
