@@ -15,13 +15,14 @@
  *
  * The container is shut down by the pid this helper started (SIGTERM to systemd-nspawn, which
  * halts the container; SIGKILL after a grace), in afterAll and, failing that, when the test
- * process exits. Without root or systemd-nspawn the file's tests fail with one line saying so.
+ * process exits. Without root or systemd-nspawn each of the file's tests fails with one line
+ * saying so.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, rmdirSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createDeps, type Deps, type ExecOptions } from '../../src/deps.js';
 import { silentLogger } from '../../src/logger.js';
 import { ROOT } from './cli.js';
@@ -54,6 +55,11 @@ export type RunOptions = {
 export type RunResult = { code: number | null; stdout: string; stderr: string };
 
 export type Container = {
+  /**
+   * The container booted. When it did not, every test of the file fails with the reason (a
+   * beforeEach of this helper's); the file's own beforeAll set-up should then do nothing.
+   */
+  readonly ready: boolean;
   /** The container's init (systemd) as seen from the host. */
   readonly initPid: number;
   /** A scratch folder of this test file's, the same path inside and out, read-write. */
@@ -199,6 +205,7 @@ export function useContainer(): Container {
   let work = '';
   let cgroups: string[] = [];
   const users = new Map<string, ContainerUser>();
+  let failure: string | undefined;
 
   const killAll = (): void => {
     for (const pid of [initPid, nspawnPid]) {
@@ -214,6 +221,9 @@ export function useContainer(): Container {
   const onExit = (): void => killAll();
 
   const container: Container = {
+    get ready() {
+      return initPid > 0 && failure === undefined;
+    },
     get initPid() {
       return initPid;
     },
@@ -261,7 +271,21 @@ export function useContainer(): Container {
     },
   };
 
+  // A container that cannot boot fails every test of the file with the one line that says why
+  // (a beforeAll that threw would only mark them skipped); the file's own set-up checks `ready`.
   beforeAll(async () => {
+    try {
+      await boot();
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+  }, BOOT_TIMEOUT_MS + 10_000);
+
+  beforeEach(() => {
+    if (failure !== undefined) throw new Error(failure);
+  });
+
+  async function boot(): Promise<void> {
     const missing = missingPrerequisite();
     if (missing) throw new Error(`the real-systemd tests cannot run here: ${missing}`);
     work = mkdtempSync(join(tmpdir(), 'heal-container-'));
@@ -321,7 +345,7 @@ export function useContainer(): Container {
       if (Date.now() > deadline) throw new Error(`the container did not finish booting within ${BOOT_TIMEOUT_MS / 1_000}s: ${state.stdout.trim()} ${state.stderr.trim()} ${bootLog()}`);
       await sleep(200);
     }
-  }, BOOT_TIMEOUT_MS + 10_000);
+  }
 
   afterAll(async () => {
     if (nspawnPid > 0 && alive(nspawnPid)) {

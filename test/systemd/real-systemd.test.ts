@@ -83,6 +83,7 @@ const check = (unitName: string, user: boolean) => {
 };
 
 beforeAll(async () => {
+  if (!container.ready) return; // each test fails with the reason
   // root's own user manager, for the `--user` units of the in-process tests.
   await container.ok(['loginctl', 'enable-linger', 'root']);
   const deadline = Date.now() + 60_000;
@@ -161,6 +162,7 @@ describe('heal scan, as a lingering user, started the way cron starts it', () =>
   const PORT = 4200;
 
   beforeAll(async () => {
+    if (!container.ready) return; // each test fails with the reason
     user = await container.lingeringUser('healer');
     project = join(container.scratch, 'scan-project');
     mkdirSync(project);

@@ -22,6 +22,7 @@ let project = '';
 const pidFile = (): string => join(project, 'web.pid');
 
 beforeAll(async () => {
+  if (!container.ready) return; // each test fails with the reason
   user = await container.lingeringUser('healer');
   project = join(container.scratch, 'project');
   mkdirSync(project, { mode: 0o755 });
