@@ -131,7 +131,8 @@ async function scanWithState(
   const serviceStates: State['services'] = Object.fromEntries(
     Object.keys(manifest.services).flatMap((name) => {
       const result = results.find((r) => r.service.name === name);
-      if (result) return [[name, recordService(serviceStateOf(state, name), result.record, result.service, now)]];
+      // A breaker that opens in this scan waits from the scan's start (state/record.ts).
+      if (result) return [[name, recordService(serviceStateOf(state, name), result.record, result.service, now, started)]];
       const kept = serviceStateOf(state, name);
       return kept ? [[name, kept]] : [];
     }),

@@ -27,7 +27,7 @@ describe('the circuit breaker', () => {
       ['half-open, the trial not made yet: found down is what the trial is for', halfOpen(0), T + 5, halfOpen(0)],
       ['half-open after it came back: found down opens again, the wait doubled', halfOpen(1), T + 5, open(T + 5, 120_000)],
       ['never doubled past max_open_for', halfOpen(1, 200_000), T + 5, open(T + 5, 300_000)],
-      ['open past its wait: half-open, the trial is next', open(T), T + 60_000, { state: 'half_open', since: T + 60_000, openForMs: 60_000, successes: 0 }],
+      ['open past its wait: half-open, the trial is next', open(T), T + 60_000, { state: 'half_open', since: T + 54_000, openForMs: 60_000, successes: 0 }],
       ['closed: found down changes nothing (the heal decides)', { state: 'closed', failures: 1 } as BreakerState, T, { state: 'closed', failures: 1 }],
       ['open: found down changes nothing', open(T), T + 1, open(T)],
     ] as const)('%s', (_what, from, now, to) => {
@@ -50,11 +50,22 @@ describe('the circuit breaker', () => {
     });
   });
 
-  it('is half-open once the wait is over, and says when that is', () => {
-    expect(breakerAt(open(T), T + 59_999)).toEqual(open(T));
-    expect(breakerAt(open(T), T + 60_000)).toEqual({ state: 'half_open', since: T + 60_000, openForMs: 60_000, successes: 0 });
-    expect(halfOpensAt(open(T), T + 1)).toBe(T + 60_000);
+  it('is half-open once the wait is over, less the schedule slack, and says when that is', () => {
+    // The slack is a tenth of open_for, at most 10 s: 6 s of 60 s, as a cooldown's.
+    expect(breakerAt(open(T), T + 53_999)).toEqual(open(T));
+    expect(breakerAt(open(T), T + 54_000)).toEqual({ state: 'half_open', since: T + 54_000, openForMs: 60_000, successes: 0 });
+    expect(halfOpensAt(open(T), T + 1)).toBe(T + 54_000);
+    expect(halfOpensAt(open(T, 600_000), T + 1)).toBe(T + 590_000);
     expect(halfOpensAt(CLOSED, T)).toBeUndefined();
+  });
+
+  it('stamps a wait that begins in a scan at the scan\'s start, judging it at the scan\'s end', () => {
+    const start = T + 60_000;
+    // The trial began when the wait (from T) was over at the scan's end, though not yet at its start.
+    expect(onHealFailed(open(T, 120_000), settings, start + 60_000, start)).toEqual(open(start, 240_000));
+    expect(onHealFailed({ state: 'closed', failures: 2 }, settings, start + 12_000, start)).toEqual(open(start));
+    expect(onFoundDown(halfOpen(1), settings, start + 3_000, start)).toEqual(open(start, 120_000));
+    expect(onFlapping(CLOSED, settings, start + 3_000, start)).toEqual(open(start));
   });
 
   describe('opened "in the future" (the clock was set back): open for no longer than open_for from now', () => {
@@ -62,8 +73,8 @@ describe('the circuit breaker', () => {
     it.each([
       ['a day ahead', T + DAY],
       ['a second ahead', T + 1_000],
-    ])('opened %s: half-opens at most open_for later', (_what, openedAt) => {
-      expect(halfOpensAt(open(openedAt), T)).toBe(T + 60_000);
+    ])('opened %s: half-opens at most open_for (less its slack) later', (_what, openedAt) => {
+      expect(halfOpensAt(open(openedAt), T)).toBe(T + 54_000);
       expect(breakerAt(open(openedAt), T)).toEqual(open(openedAt));
     });
   });

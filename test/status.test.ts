@@ -45,9 +45,9 @@ describe('statusView', () => {
     const view = statusView(manifest, stateWith(), NOW);
     expect(view.services[0]).toEqual({
       name: 'api', enabled: true, status: 'down', since: new Date(NOW - 20 * MIN).toISOString(), forMs: 20 * MIN, failingScans: 4,
-      healsLastHour: 2, maxHealsPerHour: 3, cooldownLeftMs: 6 * MIN - 10_000, breaker: 'open', halfOpenInMs: 6 * MIN,
+      healsLastHour: 2, maxHealsPerHour: 3, cooldownLeftMs: 6 * MIN - 10_000, breaker: 'open', halfOpenInMs: 6 * MIN - 10_000,
       lastHeal: { at: new Date(NOW - 4 * MIN).toISOString(), result: 'failed', error: 'connection refused' }, checks: [],
-      restartsStopped: { until: new Date(NOW + 6 * MIN).toISOString(), why: 'its circuit breaker is open: restarts did not bring it back for good' },
+      restartsStopped: { until: new Date(NOW + 6 * MIN - 10_000).toISOString(), why: 'its circuit breaker is open: restarts did not bring it back for good' },
     });
     expect(view.services[1]).toMatchObject({ name: 'off', enabled: false, status: 'unknown', breaker: 'closed' });
   });
@@ -79,7 +79,7 @@ describe('statusView', () => {
     const flapping = stateWith();
     flapping.services['api']!.flapping = { since: NOW - 4 * MIN, reason: 'went down 3 times in the last 12 scans' };
     expect(statusView(manifest, flapping, NOW).services[0]!.restartsStopped).toEqual({
-      until: new Date(NOW + 6 * MIN).toISOString(),
+      until: new Date(NOW + 6 * MIN - 10_000).toISOString(),
       why: 'it is flapping: went down 3 times in the last 12 scans',
     });
 
@@ -156,7 +156,7 @@ services:
       healsLastHour: 1,
       cooldownLeftMs: 10 * MIN - 10_000,
       breaker: 'open',
-      halfOpenInMs: 10 * MIN,
+      halfOpenInMs: 10 * MIN - 10_000,
       silenced: { until: new Date(NOW + 120 * MIN).toISOString() },
     });
     expect(view.channels).toEqual([{ name: 'log', waiting: 0, lastError: 'HTTP 429', retryAfterUntil: new Date(NOW + 30_000).toISOString() }]);

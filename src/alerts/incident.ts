@@ -21,7 +21,8 @@
  * still due when the quiet ends goes out on the first scan after it.
  */
 import { countLast, pushScan } from '../common/scan-window.js';
-import { elapsedSince } from '../common/time.js';
+import { scheduleSlackMs } from '../common/schedule-slack.js';
+import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../duration.js';
 import type { RestartsStopped } from '../heal/policy.js';
 import type { AlertLevel } from '../manifest/schema.js';
@@ -78,7 +79,7 @@ function flappingKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput
   }
   const state: AlertKeyState = before ? { ...before, failing: before.failing + 1 } : { failing: 1, since: svc.flapping.since, level: svc.alertLevel };
   const level = ctx.config.levels[state.level];
-  const due = !state.notified || elapsedSince(state.notified.at, ctx.now) >= level.cooldownMs;
+  const due = !state.notified || cooldownOver(state.notified.at, level.cooldownMs, ctx.now);
   if (due && !ctx.quiet) {
     const count = (state.notified?.count ?? 0) + 1;
     plan.routed.push({ notice: flappingNotice(svc, key, state, count, ctx), channels: level.channels });
@@ -97,7 +98,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   const key = `${svc.service}/down`;
   let k = keys[key];
   // A resolved incident is remembered for its level's cooldown (damping), then forgotten.
-  if (k?.resolvedAt !== undefined && elapsedSince(k.resolvedAt, now) >= config.levels[k.level].cooldownMs) {
+  if (k?.resolvedAt !== undefined && cooldownOver(k.resolvedAt, config.levels[k.level].cooldownMs, now)) {
     delete keys[key];
     k = undefined;
   }
@@ -163,7 +164,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
 
   const quiet = ctx.quiet || flappingOpen;
   const met = countLast(k.recent ?? '', FAILING, levelWindow(level)) >= level.threshold;
-  const due = met && (!k.notified || k.owed === true || elapsedSince(k.notified.at, now) >= level.cooldownMs);
+  const due = met && (!k.notified || k.owed === true || cooldownOver(k.notified.at, level.cooldownMs, now));
   if (due && !quiet) {
     const count = (k.notified?.count ?? 0) + 1;
     const why = escalatedFrom ? { escalatedFrom } : k.owed && k.reopened ? 'again' : k.notified ? 'reminder' : 'first';
@@ -184,20 +185,30 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
 function healedKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext, plan: ServicePlan, folded: boolean): void {
   const key = `${svc.service}/healed`;
   const before = keys[key];
-  const over = before && elapsedSince(before.notified?.at ?? 0, ctx.now) >= ctx.config.levels[before.level].cooldownMs;
+  const over = before && cooldownOver(before.notified?.at ?? 0, ctx.config.levels[before.level].cooldownMs, ctx.now);
   // Past its cooldown the key goes, unless it still counts held-back heals for the next notice.
   if (over && !before.held) delete keys[key];
   if (svc.status !== 'healed' || folded || ctx.quiet) return;
   if (before && !over) {
     const held = (before.held ?? 0) + 1;
     keys[key] = { ...before, held };
-    const untilMs = (before.notified?.at ?? ctx.now) + ctx.config.levels[before.level].cooldownMs;
+    const cooldownMs = ctx.config.levels[before.level].cooldownMs;
+    const untilMs = waitEndsAt(before.notified?.at ?? ctx.now, cooldownMs - scheduleSlackMs(cooldownMs), ctx.now);
     plan.held.push({ service: svc.service, kind: 'healed', level: before.level, count: held, untilMs });
     return;
   }
   const { channels } = ctx.config.levels[svc.healedLevel];
   plan.routed.push({ notice: healedNotice(svc, key, before, ctx), channels });
   keys[key] = { failing: 1, since: ctx.now, level: svc.healedLevel, notified: { at: ctx.now, channels, count: 1 } };
+}
+
+/**
+ * A level's cooldown that began at `at` is over at `now`: less its schedule slack, as the heal
+ * cooldown, since a notice is stamped after the scan's checks and restarts and the next scan
+ * due an interval later may start a little early.
+ */
+function cooldownOver(at: number, cooldownMs: number, now: number): boolean {
+  return now >= waitEndsAt(at, cooldownMs - scheduleSlackMs(cooldownMs), now);
 }
 
 function downCondition(svc: ServiceAlertInput): 'holds' | 'clear' | 'unchanged' {

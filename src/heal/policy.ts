@@ -21,6 +21,7 @@
  * was set back) counts as made now, so no rule holds a restart back longer than its own setting.
  */
 import { breakerAt, CLOSED, halfOpensAt, onFoundDown } from '../breaker.js';
+import { scheduleSlackMs } from '../common/schedule-slack.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../duration.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
@@ -28,20 +29,8 @@ import type { ServiceState } from '../state/schema.js';
 
 export const HOUR_MS = 3_600_000;
 
-/**
- * A cooldown with less than its slack left counts as over. heal runs on a schedule as long as
- * the default cooldown (5m); without slack, a scan that starts a second early would hold back
- * the restart for a whole interval. The slack is this much at most, and never more than
- * {@link SCHEDULE_SLACK_FRACTION} of the cooldown, so a short cooldown stays a cooldown.
- */
-export const SCHEDULE_SLACK_MS = 10_000;
-/** The largest part of a cooldown the schedule slack may take. */
-export const SCHEDULE_SLACK_FRACTION = 0.1;
-
-/** The schedule slack of a cooldown: 10 s, or a tenth of the cooldown when that is less. */
-export function scheduleSlackMs(cooldownMs: number): number {
-  return Math.min(SCHEDULE_SLACK_MS, Math.floor(cooldownMs * SCHEDULE_SLACK_FRACTION));
-}
+// A cooldown (like a breaker's open time) with less than its schedule slack left counts as over.
+export { SCHEDULE_SLACK_FRACTION, SCHEDULE_SLACK_MS, scheduleSlackMs } from '../common/schedule-slack.js';
 
 /**
  * When the cooldown after a restart at `lastHealAt` ends, seen at `now`: the cooldown less its

@@ -61,11 +61,17 @@ export function outagesIn(recent: string, last: number): number {
   return n;
 }
 
+/**
+ * What the state remembers of the service after a scan that ended at `now`. `startedAt` (the
+ * scan's start, `now` by default) stamps a breaker that opens in it: its wait counts from the
+ * scheduled scan, not from the end of a slow restart, which would cost a whole interval.
+ */
 export function recordService(
   previous: ServiceState | undefined,
   result: ServiceScanResult,
   service: Pick<ServiceConfig, 'breaker' | 'flapThreshold'>,
   now: number,
+  startedAt = now,
 ): ServiceState {
   const status = result.healthy ? 'up' : 'down';
   const changed = previous?.status !== status;
@@ -79,15 +85,16 @@ export function recordService(
   const recent = mark ? pushScan(previous?.recent ?? '', mark, window + 1) : (previous?.recent ?? '');
   const flapping = mark ? nextFlapping(previous?.flapping, recent, service.flapThreshold, now) : previous?.flapping;
 
+  const at = Math.min(startedAt, now);
   let breaker = previous?.breaker ?? CLOSED;
-  if (mark && mark !== SCAN_MARK.up) breaker = onFoundDown(breaker, service.breaker, now);
+  if (mark && mark !== SCAN_MARK.up) breaker = onFoundDown(breaker, service.breaker, now, at);
   breaker =
     result.heal?.result === 'failed'
-      ? onHealFailed(breaker, service.breaker, now)
+      ? onHealFailed(breaker, service.breaker, now, at)
       : result.healthy
-        ? onHealthy(breaker, service.breaker, now, flapping !== undefined)
+        ? onHealthy(breaker, service.breaker, now, flapping !== undefined, at)
         : breakerAt(breaker, now);
-  if (flapping && !previous?.flapping) breaker = onFlapping(breaker, service.breaker, now);
+  if (flapping && !previous?.flapping) breaker = onFlapping(breaker, service.breaker, now, at);
 
   return {
     status,

@@ -183,8 +183,10 @@ describe('held-back healed notices', () => {
     const info = level({ threshold: 10, cooldownMs: HOUR, channels: ['log'] });
     const steps: Step[] = [...pattern('huhuh').map((input) => ({ input })), { input: h(), at: T0 + HOUR + MIN }];
     const { plans, notices } = play(steps, { config: configWith({ info }) });
+    // Until the cooldown ends, less its schedule slack (10 s), as every wait between scans.
+    const untilMs = T0 + HOUR - 10_000;
     expect(plans.map((p) => p.held)).toEqual([
-      [], [], [{ service: 'api', kind: 'healed', level: 'info', count: 1, untilMs: T0 + HOUR }], [], [{ service: 'api', kind: 'healed', level: 'info', count: 2, untilMs: T0 + HOUR }], [],
+      [], [], [{ service: 'api', kind: 'healed', level: 'info', count: 1, untilMs }], [], [{ service: 'api', kind: 'healed', level: 'info', count: 2, untilMs }], [],
     ]);
     expect(plans[4]?.next.keys['api/healed']).toMatchObject({ held: 2 });
     expect(notices.map((n) => n.detail)).toEqual([

@@ -121,8 +121,9 @@ describe('decideHeal', () => {
     });
 
     it.each([
-      ['opened a day in the future, open_for 60s', { state: 'open', openedAt: NOW + DAY, openForMs: 60 * S } as BreakerState, NOW + 60 * S],
-      ['opened 30s in the future, open_for 60s', { state: 'open', openedAt: NOW + 30 * S, openForMs: 60 * S } as BreakerState, NOW + 60 * S],
+      // open_for less its schedule slack (a tenth of 60s).
+      ['opened a day in the future, open_for 60s', { state: 'open', openedAt: NOW + DAY, openForMs: 60 * S } as BreakerState, NOW + 54 * S],
+      ['opened 30s in the future, open_for 60s', { state: 'open', openedAt: NOW + 30 * S, openForMs: 60 * S } as BreakerState, NOW + 54 * S],
     ])('a breaker %s half-opens within open_for', (_what, breaker, until) => {
       expect(decide(service('cooldown: 0s'), state([], { breaker }))).toMatchObject({ action: 'hold', rule: 'breaker-open', untilMs: until });
     });
@@ -163,6 +164,8 @@ describe('decideHeal', () => {
     it.each([
       ['closed', CLOSED, 'restart', 'down'],
       ['open for 30s of 60s', open(30 * S), 'hold', 'breaker-open'],
+      ['open for 53s of 60s', open(53 * S), 'hold', 'breaker-open'],
+      ['open for 54s of 60s: inside the schedule slack (a tenth of open_for, at most 10 s)', open(54 * S), 'restart', 'half-open-trial'],
       ['open, its 60s just over', open(60 * S), 'restart', 'half-open-trial'],
       ['half-open', { state: 'half_open', since: NOW - S, openForMs: 60 * S, successes: 0 } as BreakerState, 'restart', 'half-open-trial'],
     ])('%s: %s (%s)', (_what, breaker, action, rule) => {
@@ -171,7 +174,7 @@ describe('decideHeal', () => {
 
     it('says when one restart will be tried', () => {
       expect(decide(service(), state([], { breaker: open(20 * S) }))).toEqual({
-        action: 'hold', rule: 'breaker-open', untilMs: NOW + 40 * S, reason: 'circuit breaker open: one restart will be tried in 40s',
+        action: 'hold', rule: 'breaker-open', untilMs: NOW + 34 * S, reason: 'circuit breaker open: one restart will be tried in 34s',
       });
     });
   });
@@ -182,8 +185,8 @@ describe('decideHeal', () => {
     it('holds a flapping service while its breaker is open, and says when one restart will be tried', () => {
       const breaker: BreakerState = { state: 'open', openedAt: NOW - MIN, openForMs: 10 * MIN };
       expect(decide(service(), state([], { flapping, breaker }))).toEqual({
-        action: 'hold', rule: 'flapping', untilMs: NOW + 9 * MIN,
-        reason: 'flapping (went down 3 times in the last 12 scans): one restart will be tried in 9m',
+        action: 'hold', rule: 'flapping', untilMs: NOW + 9 * MIN - 10 * S,
+        reason: 'flapping (went down 3 times in the last 12 scans): one restart will be tried in 8m50s',
       });
     });
 
@@ -202,12 +205,12 @@ describe('decideHeal', () => {
 
     it('holds a service found down again after its trial brought it back, the wait doubled', () => {
       expect(decide(service(), state([], { breaker: halfOpen(1) }))).toEqual({
-        action: 'hold', rule: 'breaker-open', untilMs: NOW + 40 * MIN, reason: 'circuit breaker open: one restart will be tried in 40m',
+        action: 'hold', rule: 'breaker-open', untilMs: NOW + 40 * MIN - 10 * S, reason: 'circuit breaker open: one restart will be tried in 39m50s',
       });
     });
 
     it('never doubles past max_open_for', () => {
-      expect(decide(service('breaker: { max_open_for: 30m }'), state([], { breaker: halfOpen(1) }))).toMatchObject({ rule: 'breaker-open', untilMs: NOW + 30 * MIN });
+      expect(decide(service('breaker: { max_open_for: 30m }'), state([], { breaker: halfOpen(1) }))).toMatchObject({ rule: 'breaker-open', untilMs: NOW + 30 * MIN - 10 * S });
     });
 
     it('lets the trial restart through while nothing came back yet', () => {
@@ -220,8 +223,8 @@ describe('restartsStopped: heal says when it stopped trying, and until when', ()
   const svc = service('cooldown: 5m, max_heals_per_hour: 3');
   it.each([
     ['breaker closed, restarts allowed', state([5 * MIN]), undefined],
-    ['breaker open', state([], { breaker: { state: 'open', openedAt: NOW - 2 * MIN, openForMs: 10 * MIN } }), { untilMs: NOW + 8 * MIN, why: 'its circuit breaker is open: restarts did not bring it back for good' }],
-    ['breaker open while flapping', state([], { breaker: { state: 'open', openedAt: NOW, openForMs: 10 * MIN }, flapping: { since: NOW, reason: 'went down in 3 scans in a row' } }), { untilMs: NOW + 10 * MIN, why: 'it is flapping: went down in 3 scans in a row' }],
+    ['breaker open', state([], { breaker: { state: 'open', openedAt: NOW - 2 * MIN, openForMs: 10 * MIN } }), { untilMs: NOW + 8 * MIN - 10 * S, why: 'its circuit breaker is open: restarts did not bring it back for good' }],
+    ['breaker open while flapping', state([], { breaker: { state: 'open', openedAt: NOW, openForMs: 10 * MIN }, flapping: { since: NOW, reason: 'went down in 3 scans in a row' } }), { untilMs: NOW + 10 * MIN - 10 * S, why: 'it is flapping: went down in 3 scans in a row' }],
     ['breaker half-open: a trial is next', state([], { breaker: { state: 'half_open', since: NOW, openForMs: 10 * MIN, successes: 0 } }), undefined],
     ['the hourly cap used up', state([50 * MIN, 30 * MIN, 10 * MIN]), { untilMs: NOW + 10 * MIN, why: 'the hourly cap is used up: 3 restarts in the last hour (max_heals_per_hour)' }],
     ['only the cooldown holds it: not "stopped"', state([MIN]), undefined],

@@ -114,10 +114,10 @@ describe('after the clock was set back a day, each rule holds back no longer tha
     ['start_grace (2m)', 2 * MIN, policyRule('starting', 'start_grace: 2m')],
     ['cooldown (5m, less 10 s of slack)', 5 * MIN - 10 * S, policyRule('cooldown', 'cooldown: 5m')],
     ['the hourly cap (1 an hour)', 60 * MIN, policyRule('hourly-cap', 'cooldown: 0s, max_heals_per_hour: 1')],
-    ['the breaker (open_for 10m)', 10 * MIN, policyRule('breaker-open', 'breaker: { open_for: 10m }', { heals: [], breaker: { state: 'open', openedAt: NOW + DAY, openForMs: 10 * MIN } })],
+    ['the breaker (open_for 10m, less 10 s of slack)', 10 * MIN - 10 * S, policyRule('breaker-open', 'breaker: { open_for: 10m }', { heals: [], breaker: { state: 'open', openedAt: NOW + DAY, openForMs: 10 * MIN } })],
     [
-      'the alert level cooldown (1h)',
-      60 * MIN,
+      'the alert level cooldown (1h, less 10 s of slack)',
+      60 * MIN - 10 * S,
       [
         alertsState({ keys: { 'api/down': { failing: 1, since: NOW + DAY, level: 'critical', notified: { at: NOW + DAY, channels: ['log'], count: 1 } } } }),
         (s, now) => planAlerts(s.alerts, { config, services: [down], known: ['api'], now, host: 'box' }).messages.length === 0,

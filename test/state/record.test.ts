@@ -63,7 +63,7 @@ describe('recordService', () => {
       ['a failed heal, then healthy', [healFailed, () => up], CLOSED],
       ['a failed heal, a scan held back, a failed heal', [healFailed, () => capped, healFailed], { state: 'open', openedAt: NOW + 2 * SCAN, openForMs: 60_000 }],
       ['open, then its trial heal fails: the wait doubles', [healFailed, healFailed, healFailed], { state: 'open', openedAt: NOW + 2 * SCAN, openForMs: 120_000 }],
-      ['open, then one healthy scan: half-open', [healFailed, healFailed, () => up], { state: 'half_open', since: NOW + SCAN + 60_000, openForMs: 60_000, successes: 1 }],
+      ['open, then one healthy scan: half-open', [healFailed, healFailed, () => up], { state: 'half_open', since: NOW + SCAN + 54_000, openForMs: 60_000, successes: 1 }],
       ['open, then two healthy scans: closed', [healFailed, healFailed, () => up, () => up], CLOSED],
       ['open, a trial that heals, then healthy: closed', [healFailed, healFailed, healed, () => up], CLOSED],
     ])('%s', (_what, results, breaker) => {
