@@ -79,7 +79,7 @@ function flappingKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput
   }
   const state: AlertKeyState = before ? { ...before, failing: before.failing + 1 } : { failing: 1, since: svc.flapping.since, level: svc.alertLevel };
   const level = ctx.config.levels[state.level];
-  const due = !state.notified || cooldownOver(state.notified.at, level.cooldownMs, ctx.now);
+  const due = !state.notified || waitOver(state.notified.at, level.cooldownMs, ctx.now);
   if (due && !ctx.quiet) {
     const count = (state.notified?.count ?? 0) + 1;
     plan.routed.push({ notice: flappingNotice(svc, key, state, count, ctx), channels: level.channels });
@@ -98,7 +98,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   const key = `${svc.service}/down`;
   let k = keys[key];
   // A resolved incident is remembered for its level's cooldown (damping), then forgotten.
-  if (k?.resolvedAt !== undefined && cooldownOver(k.resolvedAt, config.levels[k.level].cooldownMs, now)) {
+  if (k?.resolvedAt !== undefined && waitOver(k.resolvedAt, config.levels[k.level].cooldownMs, now)) {
     delete keys[key];
     k = undefined;
   }
@@ -156,7 +156,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   let escalatedFrom: AlertLevel | undefined;
   // Still down that long: this outage, at this level (a recovery in between starts the count again).
   const downAtLevel = Math.max(k.levelSince ?? k.since, k.downSince ?? now);
-  if (above && level.escalateAfterMs !== undefined && elapsedSince(downAtLevel, now) >= level.escalateAfterMs) {
+  if (above && level.escalateAfterMs !== undefined && waitOver(downAtLevel, level.escalateAfterMs, now)) {
     escalatedFrom = k.level;
     k = { ...k, level: above, levelSince: now, ...(k.notified ? { owed: true } : {}) };
     level = config.levels[above];
@@ -164,7 +164,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
 
   const quiet = ctx.quiet || flappingOpen;
   const met = countLast(k.recent ?? '', FAILING, levelWindow(level)) >= level.threshold;
-  const due = met && (!k.notified || k.owed === true || cooldownOver(k.notified.at, level.cooldownMs, now));
+  const due = met && (!k.notified || k.owed === true || waitOver(k.notified.at, level.cooldownMs, now));
   if (due && !quiet) {
     const count = (k.notified?.count ?? 0) + 1;
     const why = escalatedFrom ? { escalatedFrom } : k.owed && k.reopened ? 'again' : k.notified ? 'reminder' : 'first';
@@ -185,7 +185,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
 function healedKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext, plan: ServicePlan, folded: boolean): void {
   const key = `${svc.service}/healed`;
   const before = keys[key];
-  const over = before && cooldownOver(before.notified?.at ?? 0, ctx.config.levels[before.level].cooldownMs, ctx.now);
+  const over = before && waitOver(before.notified?.at ?? 0, ctx.config.levels[before.level].cooldownMs, ctx.now);
   // Past its cooldown the key goes, unless it still counts held-back heals for the next notice.
   if (over && !before.held) delete keys[key];
   if (svc.status !== 'healed' || folded || ctx.quiet) return;
@@ -203,12 +203,12 @@ function healedKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, 
 }
 
 /**
- * A level's cooldown that began at `at` is over at `now`: less its schedule slack, as the heal
- * cooldown, since a notice is stamped after the scan's checks and restarts and the next scan
- * due an interval later may start a little early.
+ * A wait of a level (its cooldown, escalate_after) that began at `at` is over at `now`: less its
+ * schedule slack, as the heal cooldown, since a notice is stamped after the scan's checks and
+ * restarts, and the scan due an interval later may start a little early.
  */
-function cooldownOver(at: number, cooldownMs: number, now: number): boolean {
-  return now >= waitEndsAt(at, cooldownMs - scheduleSlackMs(cooldownMs), now);
+function waitOver(at: number, lengthMs: number, now: number): boolean {
+  return now >= waitEndsAt(at, lengthMs - scheduleSlackMs(lengthMs), now);
 }
 
 function downCondition(svc: ServiceAlertInput): 'holds' | 'clear' | 'unchanged' {
