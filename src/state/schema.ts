@@ -31,7 +31,19 @@ const breakerSchema: z.ZodType<BreakerState> = z.discriminatedUnion('state', [
   z.object({ state: z.literal('half_open'), since: z.number(), openForMs: z.number(), successes: z.number().int().min(0) }),
 ]);
 
-export const serviceStateSchema = z.object({
+/**
+ * A service record written before `recent` was kept (issue 12) loads without its flapping mark:
+ * that mark came from rules that no longer exist (held back by the hourly cap twice, or healed
+ * in a row, meant no restart until `heal reset`); the one flapping rule judges the service
+ * afresh from its next scans, and an alert the old mark opened is resolved.
+ */
+function withoutOldFlappingMark(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'recent' in value) return value;
+  const { flapping: _old, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
+export const serviceStateSchema = z.preprocess(withoutOldFlappingMark, z.object({
   status: z.enum(['up', 'down']),
   /** When `status` last changed (ms since epoch). */
   since: z.number(),
@@ -53,7 +65,7 @@ export const serviceStateSchema = z.object({
   recent: z.string().default(''),
   /** Set while the service flaps (went down in k of the last n scans); lifted once it stays up for n scans. */
   flapping: z.object({ since: z.number(), reason: z.string() }).optional(),
-});
+}));
 
 export const stateSchema = z.object({
   version: z.literal(STATE_VERSION),
