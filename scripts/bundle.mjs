@@ -1,7 +1,7 @@
 // Bundles the CLI with esbuild: every command a lazily loaded chunk, the libraries a scan always
 // needs (commander, yaml, zod, pino) inside the bundle, so starting heal resolves a handful of
-// files instead of some four hundred. discord.js, nodemailer and execa stay outside and are loaded
-// only when a send or a child process needs them. `tsc` type-checks; this only emits.
+// files instead of some four hundred. discord.js and nodemailer stay outside and are loaded
+// only when a send needs them. `tsc` type-checks; this only emits.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -15,7 +15,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['discord.js', 'nodemailer', 'execa'],
+  external: ['discord.js', 'nodemailer'],
   // Bundled CommonJS (commander, pino) calls require(); give ES modules one.
   banner: { js: "import { createRequire as __healCreateRequire } from 'node:module'; const require = __healCreateRequire(import.meta.url);" },
   logLevel: 'warning',
