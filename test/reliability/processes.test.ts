@@ -46,7 +46,9 @@ services:
   chatty:
     checks: [ { type: command, run: ${nodeRun('process.stdout.write("x".repeat(4 << 20), () => process.exit(0))')}, timeout: 20s } ]
   restarted:
-    checks: [ { type: file, path: up.flag, max_age: 1h } ]
+    # Up once the restart made up.flag: a command check, not a file check, which would compare the
+    # file's time (the kernel's) with heal's clock (400 days ahead under CI's faketime run).
+    checks: [ { type: command, run: [test, -e, up.flag] } ]
     restart: { type: command, run: ${nodeRun('process.stdout.write("y".repeat(4 << 20), () => require("fs").writeFileSync("up.flag", ""))')}, timeout: 20s }
 `);
     const run = await ws.heal('scan', '--json');
