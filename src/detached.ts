@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errnoCode } from './common/fs-errors.js';
 import { stoppingBy } from './process-group.js';
 
 /** Where a detached service runs, with what environment, and the log its output is appended to. */
@@ -24,6 +25,8 @@ export type DetachResult =
       pid: number;
       /** Resolves when the process exits; never, while it runs. */
       exited: Promise<DetachedExit>;
+      /** Set when the disk refused the log: the service runs with its output discarded, and why. */
+      logLost?: string;
     }
   | { ok: false; error: string };
 
@@ -40,9 +43,15 @@ export function spawnDetached(argv: readonly string[], options: DetachOptions): 
   const [file, ...args] = argv;
   if (!file) return Promise.resolve({ ok: false, error: 'no program given' });
   if (stoppingBy()) return new Promise(() => undefined);
-  const log = openLogForAppend(options.logFile);
-  if (!log.ok) return Promise.resolve(log);
-  const { fd, size } = log;
+  const opened = openLogForAppend(options.logFile);
+  // A log the disk refuses (full, read-only: even a recursive mkdir there says ENOENT) must not
+  // keep the service down: it runs, its output discarded. A log refused for safety (a link, a
+  // FIFO, a hard link) still stops the start.
+  if (!opened.ok && !opened.unwritable) return Promise.resolve(opened);
+  const log = opened.ok ? opened : undefined;
+  const fd = log ? log.fd : 'ignore';
+  const size = log?.size ?? 0;
+  const close = () => (log ? closeSync(log.fd) : undefined);
   return new Promise((resolve) => {
     try {
       const child = spawn(file, args, {
@@ -54,17 +63,17 @@ export function spawnDetached(argv: readonly string[], options: DetachOptions): 
       });
       const exit = new Promise<Omit<DetachedExit, 'lastLines'>>((done) => child.once('exit', (code, signal) => done({ code, signal })));
       child.once('error', (error: NodeJS.ErrnoException) => {
-        closeSync(fd);
+        close();
         resolve({ ok: false, error: error.code === 'ENOENT' ? `${file}: not found` : `${file}: ${error.message}` });
       });
       child.once('spawn', () => {
-        closeSync(fd);
+        close();
         child.unref();
-        const exited = exit.then((how) => ({ ...how, lastLines: lastLines(options.logFile, size) }));
-        resolve({ ok: true, pid: child.pid as number, exited });
+        const exited = exit.then((how) => ({ ...how, lastLines: log ? lastLines(options.logFile, size) : [] }));
+        resolve({ ok: true, pid: child.pid as number, exited, ...(opened.ok ? {} : { logLost: `its output is discarded: ${opened.error}` }) });
       });
     } catch (error) {
-      closeSync(fd);
+      close();
       resolve({ ok: false, error: `${file}: ${(error as Error).message}` });
     }
   });
@@ -75,14 +84,16 @@ export function spawnDetached(argv: readonly string[], options: DetachOptions): 
  * symbolic link (the file or its folder), anything but a regular file, and a file with other
  * hard links. `size` is where this run's output begins.
  */
-export function openLogForAppend(path: string): { ok: true; fd: number; size: number } | { ok: false; error: string } {
+export function openLogForAppend(path: string): { ok: true; fd: number; size: number } | { ok: false; error: string; unwritable?: boolean } {
   const dir = dirname(path);
   const refuse = (error: string) => ({ ok: false as const, error });
+  // The disk refused (full, read-only, gone): the service may run without its log.
+  const unwritable = (error: unknown, what: string) => ({ ok: false as const, error: `${what}: ${(error as Error).message}`, unwritable: true });
   try {
     if (isSymlink(dir)) return refuse(`${dir} is a symbolic link: heal writes no service log through a link; remove it (rm ${dir}) and heal makes the folder`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    return refuse(`cannot make the log folder ${dir}: ${(error as Error).message}`);
+    return unwritable(plainMkdirError(dir, error), `cannot make the log folder ${dir}`);
   }
   let fd: number;
   try {
@@ -92,7 +103,7 @@ export function openLogForAppend(path: string): { ok: true; fd: number; size: nu
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return refuse(`${path} is a symbolic link: heal appends a service's output to no link; remove it (rm ${path})`);
     if (code === 'ENXIO') return refuse(`${path} is not a regular file; remove it (rm ${path})`);
-    return refuse(`cannot open the service log ${path}: ${(error as Error).message}`);
+    return unwritable(error, `cannot open the service log ${path}`);
   }
   const stat = fstatSync(fd);
   const problem = !stat.isFile() ? 'is not a regular file' : stat.nlink > 1 ? `has ${stat.nlink} hard links (another name for the same file)` : undefined;
@@ -101,6 +112,17 @@ export function openLogForAppend(path: string): { ok: true; fd: number; size: nu
     return refuse(`${path} ${problem}; remove it (rm ${path})`);
   }
   return { ok: true, fd, size: stat.size };
+}
+
+/** A recursive mkdir says ENOENT on a read-only disk; a plain one names the real cause (EROFS). */
+function plainMkdirError(dir: string, error: unknown): unknown {
+  if (errnoCode(error) !== 'ENOENT') return error;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return error;
+  } catch (plain) {
+    return plain;
+  }
 }
 
 function isSymlink(path: string): boolean {

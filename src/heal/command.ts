@@ -44,7 +44,9 @@ export const commandRestarter: Restarter<CommandRestartSpec> = {
       const logFile = join(ctx.stateDir, 'logs', `${ctx.service}.log`);
       const started = await ctx.deps.spawnDetached(spec.run, { cwd, env: spec.env, logFile });
       if (!started.ok) return failed(started.error);
-      return { ok: true, detail: withNotes(`started pid ${started.pid}, output in ${logFile}`), exited: started.exited };
+      const output = started.logLost ?? `output in ${logFile}`;
+      if (started.logLost) ctx.deps.logger.warn({ service: ctx.service, pid: started.pid }, `started, but ${started.logLost}`);
+      return { ok: true, detail: withNotes(`started pid ${started.pid}, ${output}`), exited: started.exited, ...(started.logLost ? { note: started.logLost } : {}) };
     }
     if (left() <= 0) return failed('no time left to run the restart command');
     const result = await ctx.deps.exec(spec.run, { timeoutMs: Math.min(spec.timeout, left()), cwd, env: spec.env, signal: ctx.signal });

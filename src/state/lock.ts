@@ -20,11 +20,12 @@ import { join } from 'node:path';
 import { link, open, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { errnoCode, isUnwritableError } from '../common/fs-errors.js';
 import { liveness, ownIdentity, type ProcessIdentity } from '../common/process-identity.js';
 import { HealError, LockHeldError } from '../errors.js';
 import { removeLeftoverTemps } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
-import { ensureStateDir, isUnwritableError } from './store.js';
+import { ensureStateDir } from './store.js';
 
 /** The lock file's name inside the state directory. */
 export const LOCK_FILE_NAME = 'scan.lock';
@@ -379,10 +380,6 @@ async function unlinkIfPresent(path: string): Promise<void> {
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 function describe(error: unknown): string {

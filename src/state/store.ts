@@ -6,6 +6,7 @@
  */
 import { chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { errnoCode } from '../common/fs-errors.js';
 import { HealError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
@@ -163,21 +164,6 @@ async function refuseUntrustedStateDir(dir: string): Promise<void> {
   if (untrusted) throw new HealError('config', untrusted);
 }
 
-/** The file-system errors that mean "the state cannot be written here": a full, read-only or forbidden disk. */
-const UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EFBIG']);
-
-/**
- * Whether `error` (or an error it wraps) is the file system refusing a write: the state cannot
- * be saved, but the scan can still check, heal and alert.
- */
-export function isUnwritableError(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = errnoCode(e);
-    if (code && UNWRITABLE.has(code)) return true;
-  }
-  return false;
-}
-
 type Decoded = { ok: true; state: State } | { ok: false; reason: string };
 
 function decodeState(raw: Buffer): Decoded {
@@ -224,10 +210,6 @@ function summarizeIssues(issues: readonly { path: readonly PropertyKey[]; messag
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
 }
 
 function describe(error: unknown): string {

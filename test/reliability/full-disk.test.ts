@@ -127,6 +127,23 @@ describe.runIf(CAN_MOUNT)('a full or read-only state disk', () => {
     await nextScanCarriesOn(ws, good);
   });
 
+  it('read-only: a detached restart still starts the service, its output discarded, and the report says why', async () => {
+    const { ws, fs } = await afterAGoodScan();
+    // The service writes its pid where the workspace finds it (and kills it when the test ends).
+    await ws.write(MANIFEST.replace('verify_timeout: 500ms', 'verify_timeout: 30s').replace(
+      'restart: { type: command, run: [/bin/sh, -c, "echo restart >> restarts.log"], timeout: 2s }',
+      () => 'restart: { type: command, run: [/bin/sh, -c, "echo $$$$ > svc.pid; touch up.flag; exec sleep 120"], detach: true }',
+    ));
+    await fs.readOnly();
+
+    const run = await ws.heal('scan', '--json');
+    expect(run.code, run.stderr).toBe(4);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.services, run.stdout).toMatchObject([{ name: 'svc', status: 'healed' }]);
+    expect(report.services[0]?.action).toMatch(/^restarted \(.*\), its output is discarded: cannot (make the log folder|open the service log) .*EROFS/);
+    expect(existsSync(join(ws.dir, 'up.flag'))).toBe(true);
+  });
+
   it('a temp file a killed writer left, filling the disk, is removed before the lock and the save need its space', async () => {
     const { dir, cleanup } = await freshDir('heal-full-');
     onTestFinished(cleanup); // after the unmount tinyFs registers (hooks run last-in, first-out)
