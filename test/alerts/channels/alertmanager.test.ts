@@ -59,6 +59,12 @@ type RunningAlertmanager = {
   base: string;
   /** The alerts Alertmanager lists (active by default), for one service. */
   alerts(service: string, query?: string): Promise<ListedAlert[]>;
+  /**
+   * Alertmanager's clock (ms), from the Date header it answered with (to the second). Under CI's
+   * `faketime -f '+400d'` run Alertmanager, a Go program, keeps the real time: a time the test
+   * hands it (a resolved alert's end) is read from its clock, not from this process's.
+   */
+  now(): number;
   stop(): Promise<void>;
 };
 
@@ -111,8 +117,13 @@ async function startAlertmanager(): Promise<RunningAlertmanager> {
     const base = `http://127.0.0.1:${port}`;
     const ready = await waitReady(base, child, 20_000);
     if (ready) {
+      const answered = await fetch(`${base}/-/ready`);
+      // The header is whole seconds: its clock reads half a second more, on average.
+      const offsetMs = Date.parse(answered.headers.get('date') ?? '') + 500 - Date.now();
+      if (!Number.isFinite(offsetMs)) throw new Error(`Alertmanager sent no Date header: ${[...answered.headers.keys()].join(', ')}`);
       return {
         base,
+        now: () => Date.now() + offsetMs,
         async alerts(service, query = '') {
           const filter = encodeURIComponent(`service="${service}"`);
           const response = await fetch(`${base}/api/v2/alerts?filter=${filter}${query ? `&${query}` : ''}`);
@@ -322,12 +333,14 @@ describe('alertmanager channel against a real Alertmanager', () => {
     await alertmanagerChannel.send(spec, message([downNotice(service), flappingNotice(service)]), sendContext());
     expect((await running().alerts(service, 'active=true')).map((a) => a.labels['alertname']).sort()).toEqual(['HealServiceDown', 'HealServiceFlapping']);
 
-    const outcome = await alertmanagerChannel.send(spec, message([resolvedNotice(service, 'down')]), sendContext());
+    // Resolved two seconds ago by Alertmanager's clock (its now is known to a second).
+    const resolvedAt = () => running().now() - 2_000;
+    const outcome = await alertmanagerChannel.send(spec, message([resolvedNotice(service, 'down', { at: resolvedAt() })]), sendContext());
     expect(outcome.ok).toBe(true);
     const left = await running().alerts(service, 'active=true');
     expect(left.map((a) => a.labels['alertname'])).toEqual(['HealServiceFlapping']);
 
-    await alertmanagerChannel.send(spec, message([resolvedNotice(service, 'flapping')]), sendContext());
+    await alertmanagerChannel.send(spec, message([resolvedNotice(service, 'flapping', { at: resolvedAt() })]), sendContext());
     expect(await running().alerts(service)).toEqual([]);
   });
 
