@@ -124,6 +124,8 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
     const upScans = (k.upScans ?? 0) + 1;
     const stable = countLast(k.recent ?? '', FAILING, window) < level.threshold && (!k.reopened || upScans >= window);
     if (!stable) {
+      // Still open (damped): channels that forget a firing alert are told it still fires.
+      if (!ctx.quiet && !flappingOpen) refresh(plan, downNotice(svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
       keys[key] = { ...k, upScans };
       return { open: true, resolvedByHeal: false };
     }
@@ -140,7 +142,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   if (k.resolvedAt !== undefined) {
     // Down again within the cooldown after "back up": the same incident, reopened.
     const { resolvedAt: _resolved, ...rest } = k;
-    k = { ...rest, reopened: true, owed: true };
+    k = { ...rest, reopened: true, owed: 'again' };
   }
   const recent = recentOf(k, keep);
   k = {
@@ -158,25 +160,28 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   const downAtLevel = Math.max(k.levelSince ?? k.since, k.downSince ?? now);
   if (above && level.escalateAfterMs !== undefined && waitOver(downAtLevel, level.escalateAfterMs, now)) {
     escalatedFrom = k.level;
-    k = { ...k, level: above, levelSince: now, ...(k.notified ? { owed: true } : {}) };
+    k = { ...k, level: above, levelSince: now, ...(k.notified ? { owed: 'raised' as const } : {}) };
     level = config.levels[above];
   }
 
   const quiet = ctx.quiet || flappingOpen;
   const met = countLast(k.recent ?? '', FAILING, levelWindow(level)) >= level.threshold;
-  const due = met && (!k.notified || k.owed === true || waitOver(k.notified.at, level.cooldownMs, now));
+  const due = met && (!k.notified || k.owed !== undefined || waitOver(k.notified.at, level.cooldownMs, now));
   if (due && !quiet) {
     const count = (k.notified?.count ?? 0) + 1;
-    const why = escalatedFrom ? { escalatedFrom } : k.owed && k.reopened ? 'again' : k.notified ? 'reminder' : 'first';
+    const why: DownWhy = escalatedFrom || k.owed === 'raised' ? { escalatedFrom } : k.owed === 'again' ? 'again' : k.notified ? 'reminder' : 'first';
     plan.routed.push({ notice: downNotice(svc, key, k, count, why, ctx), channels: level.channels });
     const { owed: _owed, ...rest } = k;
     k = { ...rest, notified: { at: now, channels: union(k.notified?.channels, level.channels), count }, ...(svc.stopped ? { stoppedSaid: true } : {}) };
-  } else if (k.notified && !quiet && svc.stopped && !k.stoppedSaid) {
-    // Heal stopped trying after the alert went out: said once, to the channels that got the alert.
-    plan.routed.push({ notice: stoppedNotice(svc, key, k, svc.stopped, ctx), channels: k.notified.channels });
-    k = { ...k, stoppedSaid: true };
-  } else if (k.notified && !quiet) {
-    refresh(plan, downNotice(svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
+  } else if (k.notified && !quiet && k.owed !== 'again') {
+    // (A reopened incident not yet announced as down again is not firing for anyone yet.)
+    if (svc.stopped && !k.stoppedSaid) {
+      // Heal stopped trying after the alert went out: said once, to the channels that got the alert.
+      plan.routed.push({ notice: stoppedNotice(svc, key, k, svc.stopped, ctx), channels: k.notified.channels });
+      k = { ...k, stoppedSaid: true };
+    } else {
+      refresh(plan, downNotice(svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
+    }
   }
   keys[key] = k;
   return { open: Boolean(k.notified), resolvedByHeal: false };
@@ -248,7 +253,8 @@ function stoppedText(stopped: RestartsStopped | undefined): string | undefined {
   return stopped && `heal stopped restarting it until ${isoTime(stopped.untilMs)} (${stopped.why}), then tries once`;
 }
 
-type DownWhy = 'first' | 'again' | 'reminder' | { escalatedFrom: AlertLevel };
+/** Why a down notice goes: its first, down again after "back up", a reminder, or its level raised (from a level, when this scan raised it). */
+type DownWhy = 'first' | 'again' | 'reminder' | { escalatedFrom: AlertLevel | undefined };
 
 function downNotice(svc: ServiceAlertInput, key: string, k: AlertKeyState, count: number, why: DownWhy, ctx: IncidentContext): Notice {
   const outages = k.outages ?? 1;
@@ -257,7 +263,7 @@ function downNotice(svc: ServiceAlertInput, key: string, k: AlertKeyState, count
     why === 'again'
       ? `${svc.service} is down again (the ${ordinal(outages)} time in ${span})`
       : typeof why === 'object'
-        ? `${svc.service} is still down after ${span}: raised from ${why.escalatedFrom} to ${k.level}`
+        ? `${svc.service} is still down after ${span}: raised ${why.escalatedFrom ? `from ${why.escalatedFrom} ` : ''}to ${k.level}`
         : `${svc.service} is down`;
   const action = [svc.action, stoppedText(svc.stopped)].filter(Boolean).join('; ');
   return {

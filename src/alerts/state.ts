@@ -62,8 +62,8 @@ const keyStateSchema = z.object({
   resolutions: z.number().int().min(0).optional(),
   /** Reopened after a resolved notice: it resolves again only once the service stayed up for the level's window. */
   reopened: z.boolean().optional(),
-  /** A notice is owed whatever the cooldown: it went down again after "back up", or its level was raised. */
-  owed: z.boolean().optional(),
+  /** A notice is owed whatever the cooldown (after a silence, if need be): it went down again after "back up", or its level was raised. */
+  owed: z.enum(['again', 'raised']).optional(),
   /** Consecutive scans up while the incident is open. */
   upScans: z.number().int().min(0).optional(),
   /** When the key reached its level (escalate_after counts from here). */

@@ -105,8 +105,33 @@ describe('escalate_after', () => {
     expect(notices[1]).toMatchObject({ level: 'critical', kind: 'down', id: `api/down@${T0}#2` });
   });
 
+  it('raises a service during a silence, and says so on the first scan after it', () => {
+    const quiet = (state: AlertsState): AlertsState => ({ ...state, silences: { api: { createdAt: T0 + 5 * SCAN, until: T0 + 15 * SCAN - 1 } } });
+    const steps: Step[] = pattern('d'.repeat(16), { alertLevel: 'warning' }).map((input, i) => (i === 5 ? { input, change: quiet } : { input }));
+    const { sent } = play(steps, { config });
+    expect(sent[1]).toEqual(['api is down → log']);
+    expect(sent[15]).toEqual(['api is still down after 1h15m: raised to critical → hook,log']);
+    expect(sent.flat()).toHaveLength(2);
+  });
+
   it('does not raise a service that came back before escalate_after', () => {
     expect(play(pattern('ddddddduddddd', { alertLevel: 'warning' }), { config }).plans.every((p) => p.routed.every((r) => r.notice.level === 'warning'))).toBe(true);
+  });
+});
+
+describe('channels that forget a firing alert (Alertmanager)', () => {
+  it('are told every scan that a damped incident still fires while the service is briefly up, and told once it resolves', () => {
+    const config = configWith({ critical: level({ channels: ['am'] }) });
+    config.channels['am'] = { type: 'alertmanager', url: 'http://127.0.0.1:9093', timeout: 5_000 };
+    let state = emptyAlertsState();
+    const upkeep: string[][] = [];
+    pattern('dddudddduuu').forEach((input, i) => {
+      const plan = planAlerts(state, { config, services: [input], known: ['api'], now: T0 + i * SCAN, host: 'box', refreshChannels: ['am'] });
+      state = plan.next;
+      upkeep.push(plan.messages.flatMap((m) => m.notices.map((n) => n.kind)));
+    });
+    // down; resolved; (counting again); down again; then up but still open: re-sent as firing; then resolved.
+    expect(upkeep).toEqual([[], [], ['down'], ['resolved'], [], [], ['down'], ['down'], ['down'], ['down'], ['resolved']]);
   });
 });
 
