@@ -73,7 +73,8 @@ function flappingKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput
   const key = `${svc.service}/flapping`;
   const before = keys[key];
   if (!svc.flapping) {
-    if (before?.notified) plan.routed.push({ notice: resolvedNotice(svc, 'flapping', key, before, ctx), channels: before.notified.channels });
+    if (!before) return false;
+    if (before.notified) plan.routed.push({ notice: resolvedNotice(svc, 'flapping', key, before, ctx), channels: before.notified.channels });
     delete keys[key];
     return false;
   }
@@ -104,7 +105,9 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
   }
   const condition = downCondition(svc);
   if (condition === 'unchanged') return { open: isOpenIncident(k), resolvedByHeal: false };
-  const keep = Math.max(...Object.values(config.levels).map(levelWindow));
+  if (condition === 'clear' && !k) return { open: false, resolvedByHeal: false };
+  // The key's window spans the longest level's: escalate_after may move it to another level.
+  const keep = Math.max(levelWindow(config.levels.critical), levelWindow(config.levels.warning), levelWindow(config.levels.info));
 
   if (condition === 'clear') {
     if (!k) return { open: false, resolvedByHeal: false };
@@ -190,6 +193,7 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
 function healedKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext, plan: ServicePlan, folded: boolean): void {
   const key = `${svc.service}/healed`;
   const before = keys[key];
+  if (!before && svc.status !== 'healed') return;
   const over = before && waitOver(before.notified?.at ?? 0, ctx.config.levels[before.level].cooldownMs, ctx.now);
   // Past its cooldown the key goes, unless it still counts held-back heals for the next notice.
   if (over && !before.held) delete keys[key];
