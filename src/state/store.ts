@@ -128,7 +128,7 @@ export async function ensureStateDir(dir: string): Promise<void> {
       if (errnoCode(error) !== 'EEXIST') throw error;
     });
     const info = await stat(absolute);
-    if (!info.isDirectory()) throw new HealError('state', `the state directory ${dir} is not a directory`);
+    if (!info.isDirectory()) throw new HealError('state', `the state directory ${dir} is not a directory: move that file away, or point --state-dir, $HEAL_STATE_DIR or state_dir at a folder`);
     const untrusted = untrustedStateDirProblem(absolute, info, process.getuid?.());
     if (untrusted) throw new HealError('config', untrusted);
     if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) await chmod(absolute, 0o700);

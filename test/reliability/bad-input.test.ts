@@ -485,8 +485,8 @@ services:
     await mkdir(ws.dir, { recursive: true });
     await writeFile(ws.stateDir, 'not a directory');
     const run = await ws.heal('scan');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^heal: .*state.* not a directory\n$/);
+    expect(run.code).toBe(4); // the state cannot be used, let alone saved
+    expect(run.stderr).toMatch(/^heal: the state directory .* is not a directory: move that file away, or point --state-dir, \$HEAL_STATE_DIR or state_dir at a folder\n$/);
   });
 });
 
