@@ -81,7 +81,8 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   for (const [key, state] of Object.entries(previous.keys)) {
     const service = serviceOf(key);
     if (known.has(service)) keys[key] = state;
-    else if (state.notified && state.resolvedAt === undefined && isCondition(key) && !isSilenced(Object.hasOwn(silences, service) ? silences[service] : undefined, now)) {
+    // Like a resolved notice, this closes an incident: a silence does not hold it back.
+    else if (state.notified && state.resolvedAt === undefined && isCondition(key)) {
       routed.push({ notice: unwatchedNotice(service, key, state, now, host), channels: state.notified.channels });
     }
   }

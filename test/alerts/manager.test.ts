@@ -203,10 +203,10 @@ describe('services heal no longer watches', () => {
     expect(Object.keys(plan.next.keys)).toEqual(['api-v2/down']);
   });
 
-  it('stays quiet about a silenced service, and forgets a healed event without a notice', () => {
+  it('closes a silenced service\'s alert too (a silence hides new messages, not the end of an incident), and forgets a healed event without a notice', () => {
     const { state } = play([[down('api')], [down('api')]]);
     const silence = { api: { until: T0 + 10 * SCAN, createdAt: T0 + 2 * SCAN } };
-    expect(leave({ ...state, silences: silence }).messages).toEqual([]);
+    expect(leave({ ...state, silences: silence }).routed.map((r) => r.notice.title)).toEqual(['api is no longer watched']);
     const afterHeal = play([[healed('web')]]).state;
     expect(Object.keys(afterHeal.keys)).toEqual(['web/healed']);
     const plan = leave(afterHeal);
