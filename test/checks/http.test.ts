@@ -84,10 +84,9 @@ describe('http check: status', () => {
 
   it('judges the status without waiting for a body nobody asked about', async () => {
     const server = await servers.add(startHttpServer(neverEnd));
-    const started = Date.now();
-    expect(await check({ url: server.url() }, 5_000)).toMatchObject({ ok: true });
-    expect(Date.now() - started).toBeLessThan(1_000);
-    await expect.poll(() => server.connections.open).toBe(0);
+    // The body never ends and the timeout is past the test's own: settling at all proves it did not wait for it.
+    expect(await check({ url: server.url() }, 120_000)).toMatchObject({ ok: true, detail: 'status 200' });
+    await expect.poll(() => server.connections.open, { timeout: 20_000 }).toBe(0);
   });
 });
 
@@ -113,13 +112,11 @@ describe('http check: request', () => {
 
   it('fails a listener that accepts and never replies at its timeout', async () => {
     const listener = await servers.add(startHangingListener());
-    const started = Date.now();
     const outcome = await check({ url: `http://127.0.0.1:${listener.port}/` }, 500);
-    const elapsed = Date.now() - started;
+    // The budget's end, said as such, and the client hung up (a hang would never settle).
     expect(outcome).toMatchObject({ ok: false, error: 'timed out after 500ms' });
-    expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(1_500);
-    await expect.poll(() => listener.connections.open).toBe(0);
+    expect(listener.connections.total).toBe(1);
+    await expect.poll(() => listener.connections.open, { timeout: 20_000 }).toBe(0);
   });
 
   it('fails a server that hangs up without answering', async () => {
@@ -183,12 +180,12 @@ describe('http check: body', () => {
         res.write('loading…');
       }),
     );
-    const started = Date.now();
     expect(await check({ url: server.url(), body_contains: 'ok' }, 500)).toMatchObject({
       ok: false,
       error: 'timed out after 500ms',
     });
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // It let go of the body it was reading.
+    await expect.poll(() => server.connections.open, { timeout: 20_000 }).toBe(0);
   });
 
   it('fails a body cut off by the server', async () => {
