@@ -77,8 +77,9 @@ export async function writeCachedManifest(path: string, text: string, env: Env, 
     const entry: Entry = { key: cacheKey(path, text, env, parsed.names), names: parsed.names, manifest: stored, fills, lines: parsed.lines };
     const dir = cacheDir(env);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(entryFile(path, env), JSON.stringify(entry), 0o600);
-    await removeStale(dir);
+    const file = entryFile(path, env);
+    await writeFileAtomic(file, JSON.stringify(entry), 0o600);
+    await removeStale(dir, (await stat(file)).mtimeMs);
   } catch {
     // A cache that cannot be written only costs the next scan a parse.
   }
@@ -181,8 +182,12 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-async function removeStale(dir: string): Promise<void> {
-  const now = Date.now();
+/**
+ * Removes entries not used for STALE_AFTER_MS. `now` is the file system's clock (the time of the
+ * entry just written), never Date.now(): file times and the process clock can disagree (a clock
+ * step, a network file system, libfaketime), and a fresh entry must never look stale.
+ */
+async function removeStale(dir: string, now: number): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!name.startsWith('manifest-')) continue;
     const file = join(dir, name);

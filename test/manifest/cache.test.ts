@@ -1,4 +1,5 @@
-import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,6 +29,11 @@ async function manifestFile(text = TEXT): Promise<string> {
   return path;
 }
 
+/** The cache file of the manifest at `path` (named by a hash of the path). */
+function entryOf(path: string): string {
+  return join(dir, 'cache', `manifest-${createHash('sha256').update(path).digest('hex').slice(0, 20)}.json`);
+}
+
 async function cacheEntry(): Promise<string> {
   const [name] = await readdir(join(dir, 'cache'));
   return join(dir, 'cache', name!);
@@ -42,6 +48,34 @@ async function tamper(change: (entry: { manifest: { concurrency: number } }) => 
 }
 
 describe('the manifest cache', () => {
+  it('removes entries unused for 30 days when it writes another, judged by the file system\'s clock, never the process clock', async () => {
+    // Three manifests in three folders: three entries.
+    const paths: string[] = [];
+    for (const name of ['old', 'recent', 'new']) {
+      const path = join(dir, name, 'services.yaml');
+      await mkdir(join(dir, name));
+      await writeFile(path, TEXT);
+      paths.push(path);
+    }
+    await loadManifest(paths[0]!, env);
+    await loadManifest(paths[1]!, env);
+    // Ages set from the file system's own clock (a file just written), as heal measures them.
+    const probe = join(dir, 'probe');
+    await writeFile(probe, '');
+    const fsNow = (await stat(probe)).mtimeMs;
+    const day = 86_400_000;
+    const old = entryOf(paths[0]!);
+    const recent = entryOf(paths[1]!);
+    await utimes(old, new Date(fsNow - 31 * day), new Date(fsNow - 31 * day));
+    await utimes(recent, new Date(fsNow - 29 * day), new Date(fsNow - 29 * day));
+
+    await loadManifest(paths[2]!, env); // a miss: writes a third entry, and prunes
+
+    const left = (await readdir(join(dir, 'cache'))).map((name) => join(dir, 'cache', name)).sort();
+    expect(left).toEqual([recent, entryOf(paths[2]!)].sort());
+    expect(old).not.toBe(recent);
+  });
+
   it('serves an unchanged manifest from the cache, with its secrets put back from the environment', async () => {
     const path = await manifestFile();
     const first = await loadManifest(path, env);
