@@ -62,10 +62,9 @@ describe('command check', () => {
   });
 
   it('kills a program that runs past its timeout and fails it', async () => {
-    const started = Date.now();
-    const outcome = await check({ run: [node, '-e', 'setTimeout(() => {}, 30_000)'] }, 500);
+    // It would run past the test's own timeout: settling at all means it was cut, and the error says by what.
+    const outcome = await check({ run: [node, '-e', 'setTimeout(() => {}, 120_000)'] }, 500);
     expect(outcome).toMatchObject({ ok: false, error: 'timed out after 500ms' });
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('runs in cwd resolved against the manifest folder', async () => {
