@@ -57,6 +57,7 @@ describe('command restarter: stopping the old process', () => {
     );
 
     expect(await old.exited).toBe('SIGKILL');
+    // A lower bound only: the restarter reads the same clock and kills once 600 ms of it have passed.
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(outcome).toEqual({ ok: true, detail: `old pid ${old.pid} ignored SIGTERM for 600ms: SIGKILLed` });
     expect(await readFile(marker, 'utf8')).toBe('');
@@ -64,12 +65,11 @@ describe('command restarter: stopping the old process', () => {
 
   it('does not SIGKILL an old process that exits on SIGTERM', async () => {
     const old = await oldProcess('exits');
-    const started = Date.now();
 
-    const outcome = await commandRestarter.restart(spec({ pidfile: 'old.pid', stop_grace: '5s' }), restartContext(dir));
+    // A grace past the test's own timeout: settling at all proves the restarter did not wait it out.
+    const outcome = await commandRestarter.restart(spec({ pidfile: 'old.pid', stop_grace: '10m' }), restartContext(dir));
 
     expect(await old.exited).toBe('SIGTERM');
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(outcome).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^old pid ${old.pid} exited on SIGTERM after \\d+ms$`)) });
   });
 
@@ -125,11 +125,10 @@ describe('command restarter: stopping the old process', () => {
   });
 
   it('bounds `stop` by the restart timeout', async () => {
-    const started = Date.now();
+    // `stop` never ends on its own: the restart settling, with the timeout named, is the bound.
     const outcome = await commandRestarter.restart(spec({ stop: [node, '-e', 'setInterval(() => {}, 1000)'], timeout: '500ms' }), restartContext(dir));
 
     expect(outcome).toEqual({ ok: true, detail: 'stop failed: timed out after 500ms' });
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
 
@@ -149,12 +148,11 @@ describe('stopping a pid', () => {
     const old = await oldProcess('ignores');
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 200);
-    const started = Date.now();
 
-    const result = await stopPid(old.pid, 30_000, testDeps(), abort.signal);
+    // A grace past the test's own timeout: only the abort can end the wait.
+    const result = await stopPid(old.pid, 120_000, testDeps(), abort.signal);
 
     expect(result).toMatchObject({ outcome: 'killed' });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(await old.exited).toBe('SIGKILL');
   });
 });
