@@ -12,6 +12,9 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: the suite runs real processes and sockets, so keep parallelism modest.
     maxWorkers: 2,
+    // expect.poll waits for something a real process or server does: give it a loaded machine's
+    // time (vitest's default is 1 s, a wall-clock window of its own).
+    expect: { poll: { timeout: 20_000 } },
     ...(results ? { reporters: ['default', 'json'], outputFile: { json: results } } : {}),
   },
 });
