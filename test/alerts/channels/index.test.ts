@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { channelFor, channelSecrets, channelTypes, sendToChannel } from '../../../src/alerts/channels/index.js';
 import type { ChannelSpec } from '../../../src/manifest/schema.js';
 import { channelSpec } from '../../../src/manifest/schema.js';
-import { message, sendContext, timed } from './fixtures.js';
+import { message, sendContext } from './fixtures.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -57,10 +57,12 @@ describe('channel registry', () => {
   });
 
   it('gives up on a channel that does not settle by its budget', async () => {
-    vi.spyOn(channelTypes.log, 'send').mockReturnValue(new Promise(() => undefined));
-    const { value: outcome, ms } = await timed(() => sendToChannel(specs.log, message(), sendContext(200)));
+    // The channel never settles: sendToChannel returning at all is its own guard giving up, and
+    // the error is the guard's, naming the budget.
+    const send = vi.spyOn(channelTypes.log, 'send').mockReturnValue(new Promise(() => undefined));
+    const outcome = await sendToChannel(specs.log, message(), sendContext(200));
     expect(outcome).toEqual({ ok: false, retryable: true, maybeDelivered: true, error: 'did not finish within 200ms' });
-    expect(ms).toBeLessThan(3_000);
+    expect(send).toHaveBeenCalledTimes(1);
   });
 
   it('knows the secrets of each spec', () => {
