@@ -145,21 +145,34 @@ describe('discord channel: failures', () => {
   });
 
   // Discord never answers, and the other limit is ten minutes (past the test's own 30 s): the
-  // send can only end by the limit under test, which its error names; the server then sees the
-  // client close its socket.
+  // send can only end by the limit under test, which its error names. On a loaded machine the
+  // limit may run out before the request is sent, so the server saw at most one, and no
+  // connection is left open.
   it('fails at its timeout when Discord never answers', async () => {
     const server = await discord({ kind: 'hang' });
     const outcome = await send(server, message(), { timeout: '500ms' }, 600_000);
-    expect(outcome).toEqual({ ok: false, retryable: true, maybeDelivered: true, error: 'timed out after 500ms' });
-    expect(server.posts).toHaveLength(1);
+    expect(outcome).toMatchObject({ ok: false, retryable: true, error: 'timed out after 500ms' });
+    expect(server.posts.length).toBeLessThanOrEqual(1);
     await expect.poll(() => server.connections.open).toBe(0);
   });
 
   it('fails at the send budget when it is shorter than the channel timeout', async () => {
     const server = await discord({ kind: 'hang' });
     const outcome = await send(server, message(), { timeout: '10m' }, 600);
-    expect(outcome).toEqual({ ok: false, retryable: true, maybeDelivered: true, error: 'timed out after 600ms' });
-    expect(server.posts).toHaveLength(1);
+    expect(outcome).toMatchObject({ ok: false, retryable: true, error: 'timed out after 600ms' });
+    expect(server.posts.length).toBeLessThanOrEqual(1);
+    await expect.poll(() => server.connections.open).toBe(0);
+  });
+
+  it('hangs up on a Discord that never answers when the scan is cancelled', async () => {
+    // Both limits are ten minutes, so only the cancel can end the send; it comes once the
+    // server holds the request, which may have been delivered.
+    const server = await discord({ kind: 'hang' });
+    const controller = new AbortController();
+    const sending = discordChannel.send(discordSpec(server.webhookUrl, { timeout: '10m' }), message(), sendContext(600_000, { signal: controller.signal }));
+    await expect.poll(() => server.posts.length).toBe(1);
+    controller.abort();
+    expect(await sending).toEqual({ ok: false, retryable: true, maybeDelivered: true, error: 'timed out after 10m' });
     await expect.poll(() => server.connections.open).toBe(0);
   });
 
