@@ -49,10 +49,3 @@ export function testDeps(logger: Logger = silentLogger()): Deps {
 export function sendContext(timeoutMs = 5_000, overrides: Partial<ChannelContext> = {}): ChannelContext {
   return { deps: testDeps(), signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...overrides };
 }
-
-/** Runs `work` and says how long it took (ms). */
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-}
