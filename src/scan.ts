@@ -15,7 +15,6 @@ import type { Deps } from './deps.js';
 import { HealError } from './errors.js';
 import { restartsStopped } from './heal/policy.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
-import { onInterrupt } from './interrupt.js';
 import type { LoadedManifest } from './manifest/load.js';
 import { programProblemLines } from './manifest/programs.js';
 import { resolveServices, type ServiceConfig } from './manifest/resolve.js';
@@ -58,8 +57,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const partial = Boolean(options.dryRun || options.only?.length);
   // On a full or read-only disk the lock cannot be written: unless a live scan holds it, scan anyway.
   const lock = options.dryRun ? undefined : await acquireLock(stateDir, { logger: deps.logger, proceedUnwritable: true });
-  // Stopped by SIGTERM/SIGINT, heal releases the lock on its way out (interrupt.ts).
-  const forgetLock = lock && onInterrupt(() => lock.release());
   const heartbeat = partial ? undefined : loaded.manifest.heartbeat;
   // Not awaited: the start ping must not delay the checks.
   const started = deps.now();
@@ -93,7 +90,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     if (heartbeat) await ping(deps, startPing, () => pingHeartbeat(heartbeat.url, 'fail', `heal scan failed: ${(error as Error).message}`, { timeoutMs: heartbeat.timeout }));
     throw error;
   } finally {
-    forgetLock?.();
     await lock?.release();
   }
 }

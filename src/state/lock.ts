@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { errnoCode, isUnwritableError } from '../common/fs-errors.js';
 import { liveness, ownIdentity, type ProcessIdentity } from '../common/process-identity.js';
 import { HealError, LockHeldError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { removeLeftoverTemps } from '../fs-atomic.js';
 import type { Logger } from '../logger.js';
 import { ensureStateDir } from './store.js';
@@ -268,13 +269,15 @@ async function removeStaleMarker(marker: string, me: ProcessIdentity, fsNow: num
   return true;
 }
 
+/** A lock this process holds. Stopped by a signal, heal releases it on its way out (interrupt.ts). */
 function heldLock(path: string, mine: string, logger: Logger | undefined): Lock {
   let released = false;
-  return {
+  const lock: Lock = {
     path,
     async release() {
       if (released) return;
       released = true;
+      forgetOnInterrupt();
       try {
         if (!(await removeIfOurs(path, mine))) {
           logger?.warn({ lock: path }, `scan lock ${path} was no longer ours at release; left it in place`);
@@ -284,6 +287,8 @@ function heldLock(path: string, mine: string, logger: Logger | undefined): Lock 
       }
     },
   };
+  const forgetOnInterrupt = onInterrupt(() => lock.release());
+  return lock;
 }
 
 function lockContent(me: ProcessIdentity): string {
