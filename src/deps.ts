@@ -4,19 +4,19 @@
  * `Deps` object built here, so a test can hand in its own clock or `exec` without mocking modules.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawnDetached, type DetachOptions, type DetachResult } from './detached.js';
-import { exec, type ExecOptions, type ExecResult } from './exec.js';
-import type { Logger } from './logger.js';
+import { spawnDetached, type DetachOptions, type DetachResult } from './process/detached.js';
+import { exec, type ExecOptions, type ExecResult } from './process/exec.js';
+import type { Logger } from './log/logger.js';
 
-export { spawnDetached, type DetachedExit, type DetachOptions, type DetachResult } from './detached.js';
-export { exec, type ExecOptions, type ExecResult } from './exec.js';
+export { spawnDetached, type DetachedExit, type DetachOptions, type DetachResult } from './process/detached.js';
+export { exec, type ExecOptions, type ExecResult } from './process/exec.js';
 
 export type Deps = {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** A command heal waits for, judged by its exit, in a process group of its own (exec.ts). */
+  /** A command heal waits for, judged by its exit, in a process group of its own (process/exec.ts). */
   exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
-  /** A service that outlives the scan, its output appended to its log, its exit watched (detached.ts). */
+  /** A service that outlives the scan, its output appended to its log, its exit watched (process/detached.ts). */
   spawnDetached(argv: readonly string[], options: DetachOptions): Promise<DetachResult>;
   logger: Logger;
   env: Readonly<Record<string, string | undefined>>;

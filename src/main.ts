@@ -3,8 +3,8 @@
  * what `heal scan` needs, and one catch that turns every error into one line and an exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, EXIT, exitCodeFor, HealError } from './errors.js';
-import { handleInterrupts } from './interrupt.js';
+import { ConfigError, EXIT, exitCodeFor, HealError } from './common/errors.js';
+import { handleInterrupts } from './process/interrupt.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

@@ -4,7 +4,7 @@
  * per notice — what failed, what heal did, since when, on which host, under which notice id.
  * Discord builds its embeds from {@link noticeFacts}, {@link noticeTag} and {@link noticeColour}.
  */
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../common/duration.js';
 import type { AlertLevel } from '../manifest/schema.js';
 import type { Message, Notice } from './types.js';
 

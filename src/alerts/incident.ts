@@ -2,7 +2,7 @@
  * One service's alert keys through one scan, pure: what the manager (manager.ts) asks of each
  * service. Three keys:
  *
- * - "<service>/flapping" holds while the service flaps (state/record.ts judges it). One notice at
+ * - "<service>/flapping" holds while the service flaps (policy/record.ts judges it). One notice at
  *   once, reminders per cooldown, one resolved notice once it is stable. While it is open, the
  *   service's down and healed notices fold into it (they still count).
  * - "<service>/down" is an incident. It notifies once the service failed `threshold` of the last
@@ -23,8 +23,8 @@
 import { countLast, pushScan } from '../common/scan-window.js';
 import { scheduleSlackMs } from '../common/schedule-slack.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
-import { formatDuration } from '../duration.js';
-import type { RestartsStopped } from '../heal/policy.js';
+import { formatDuration } from '../common/duration.js';
+import type { RestartsStopped } from '../policy/heal.js';
 import type { AlertLevel } from '../manifest/schema.js';
 import { isoTime } from './format.js';
 import { levelAbove, levelWindow, type AlertConfig } from './levels.js';

@@ -23,9 +23,9 @@
  *   is upkeep, not a new notice, and starts no cooldown.
  */
 import type { AlertLevel } from '../manifest/schema.js';
-import type { DecisionRule, RestartsStopped } from '../heal/policy.js';
+import type { DecisionRule, RestartsStopped } from '../policy/heal.js';
 import { elapsedSince, windowEndsAt } from '../common/time.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../common/duration.js';
 import { planServiceAlerts, type HeldNotice } from './incident.js';
 import { levelRank, type AlertConfig } from './levels.js';
 import type { AlertKeyState, AlertsState, Silence } from './state.js';
@@ -44,9 +44,9 @@ export type ServiceAlertInput = {
   detail: string;
   /** What heal did: "restarted (…): still failing", "held back: cooldown …". */
   action?: string;
-  /** Set while the service flaps (state/record.ts). */
+  /** Set while the service flaps (policy/record.ts). */
   flapping?: { since: number; reason: string };
-  /** Set while heal has stopped restarting it for a while (heal/policy.ts restartsStopped). */
+  /** Set while heal has stopped restarting it for a while (policy/heal.ts restartsStopped). */
   stopped?: RestartsStopped;
 };
 

@@ -3,7 +3,7 @@
  * attempt's budget runs out; the socket is closed at once either way.
  */
 import { connect } from 'node:net';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../common/duration.js';
 import type { PortCheckSpec } from '../manifest/schema.js';
 import type { Check, CheckOutcome } from './types.js';
 

@@ -5,7 +5,7 @@
  * is not an error to systemctl (exit 0, LoadState=not-found, ActiveState=inactive), so the check
  * says "not found" itself: a typo in `unit:` must not read as a service that is merely stopped.
  */
-import { parseShow, runSystemctl } from '../heal/systemctl.js';
+import { parseShow, runSystemctl } from '../supervisors/systemctl.js';
 import type { SystemdCheckSpec } from '../manifest/schema.js';
 import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';

@@ -3,7 +3,7 @@ import { sendToChannel } from '../alerts/channels/index.js';
 import { alertConfig, LEVELS } from '../alerts/levels.js';
 import type { Message } from '../alerts/types.js';
 import { createDeps } from '../deps.js';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 import type { AlertLevel } from '../manifest/schema.js';
 import { openContext, print } from './context.js';
 

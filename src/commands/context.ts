@@ -1,6 +1,6 @@
 /** What every command that reads the manifest needs: the manifest, a logger, the state dir. */
 import { resolve } from 'node:path';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { loadManifest, manifestPath, type LoadedManifest } from '../manifest/load.js';
 import { stateDirFor } from '../state/location.js';
 

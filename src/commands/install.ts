@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { HealError } from '../errors.js';
-import { currentUid } from '../heal/launchctl.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { HealError } from '../common/errors.js';
+import { currentUid } from '../supervisors/launchctl.js';
+import { writeFileAtomic } from '../common/fs-atomic.js';
 import { loadManifest, manifestPath, type LoadedManifest } from '../manifest/load.js';
 import { launchdLabel } from '../manifest/schema.js';
 import { stateDirFor } from '../state/location.js';

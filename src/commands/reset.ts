@@ -1,4 +1,4 @@
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 import { updateState } from '../state/mutate.js';
 import { openContext, print } from './context.js';
 

@@ -1,6 +1,6 @@
 import { createDeps } from '../deps.js';
 import { formatScanReport } from '../scan/human.js';
-import { scan, scanExitCode } from '../scan.js';
+import { scan, scanExitCode } from '../scan/index.js';
 import { openContext, print } from './context.js';
 
 export type ScanCommandOptions = { config?: string; stateDir?: string; dryRun?: boolean; json?: boolean; only?: string[] };

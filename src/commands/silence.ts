@@ -1,5 +1,5 @@
-import { formatDuration, parseDuration } from '../duration.js';
-import { HealError } from '../errors.js';
+import { formatDuration, parseDuration } from '../common/duration.js';
+import { HealError } from '../common/errors.js';
 import { updateState } from '../state/mutate.js';
 import { openContext, print } from './context.js';
 

@@ -1,5 +1,5 @@
-import { formatDuration } from '../duration.js';
-import { STALE_INTERVALS, statusView, type StatusView } from '../status.js';
+import { formatDuration } from '../common/duration.js';
+import { STALE_INTERVALS, statusView, type StatusView } from '../status/view.js';
 import { loadState } from '../state/store.js';
 import { openContext, print } from './context.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../common/errors.js';
 import { loadManifest, manifestPath } from '../manifest/load.js';
 import { programProblemLines } from '../manifest/programs.js';
 import { print } from './context.js';

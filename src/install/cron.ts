@@ -7,7 +7,7 @@
  * `%` into a newline, so each `%` is written `\%` (cron drops that backslash before sh sees it).
  */
 import { join } from 'node:path';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 import { describeInterval, type ScheduleInterval } from './interval.js';
 import { shellJoin, shellQuote } from './shell.js';
 import { scanArgv, type ScanJob } from './target.js';

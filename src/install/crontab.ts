@@ -3,7 +3,7 @@
  * `crontab -` replaces it from stdin. Always argv, never a shell.
  */
 import { spawn } from 'node:child_process';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 
 /** How long one crontab call may take. */
 const CRONTAB_TIMEOUT_MS = 15_000;

@@ -2,8 +2,8 @@
  * How often the schedule runs `heal scan`, in whole seconds: `--interval` (seconds, or a duration
  * such as "5m"), else the manifest's `interval` (default 5m).
  */
-import { formatDuration, parseDuration } from '../duration.js';
-import { HealError } from '../errors.js';
+import { formatDuration, parseDuration } from '../common/duration.js';
+import { HealError } from '../common/errors.js';
 
 /** An interval and where it came from, for error messages ("--interval 420", "interval: 7m in services.yaml"). */
 export type ScheduleInterval = { seconds: number; source: string };

@@ -6,8 +6,8 @@
  * gui/<uid>`; where there is no launchctl (not a Mac) the gui line is printed, with a note.
  */
 import { createDeps, type Deps } from '../deps.js';
-import { domainMissing, runLaunchctl } from '../heal/launchctl.js';
-import { silentLogger } from '../logger.js';
+import { domainMissing, runLaunchctl } from '../supervisors/launchctl.js';
+import { silentLogger } from '../log/logger.js';
 
 /** How long the probe may take. */
 const PROBE_TIMEOUT_MS = 5_000;

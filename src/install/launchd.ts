@@ -19,7 +19,7 @@
  * Console.app finds them; launchd does not create that folder, so `heal install launchd` does.
  */
 import { join } from 'node:path';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 import { describeInterval } from './interval.js';
 import { shellQuote } from './shell.js';
 import type { ScanJob } from './target.js';

@@ -10,7 +10,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 
 /** heal's package root: the nearest folder above this module whose package.json is named "heal". */
 export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {

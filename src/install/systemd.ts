@@ -16,7 +16,7 @@
  * OnUnitActiveSec= (Persistent= only affects OnCalendar=, so it is left out there).
  */
 import { join } from 'node:path';
-import { HealError } from '../errors.js';
+import { HealError } from '../common/errors.js';
 import { describeInterval } from './interval.js';
 import { scanArgv, type ScanJob } from './target.js';
 

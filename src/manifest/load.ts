@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../common/errors.js';
 import { readCachedManifest, writeCachedManifest } from './cache.js';
 import type { Manifest } from './schema.js';
 

@@ -6,14 +6,14 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
 import { formatPath, problemLine } from './problem-line.js';
 import { programPlaces } from './programs.js';
 import { manifestSchema, serviceName, type Manifest } from './schema.js';
-import { interpolatedSecrets, redactor } from '../redact.js';
+import { interpolatedSecrets, redactor } from '../common/redact.js';
 
 /**
  * The most problems reported (and located) for one manifest. Locating a problem walks the

@@ -4,7 +4,7 @@
  * must be a folder — found out now, not during the outage the restart was meant to end. One
  * answer for `heal validate` (an error), `heal scan` (a warning) and any later command.
  *
- * A program is resolved as the child process will resolve it (heal/command.ts and
+ * A program is resolved as the child process will resolve it (restart/command.ts and
  * checks/command.ts start it through deps.ts, which spawns without a shell, like execvp):
  * - in the folder `cwd` (relative to the manifest's folder; the folder itself when absent);
  * - a program with a `/` is that file, a relative one taken from `cwd`;
@@ -17,7 +17,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { interpolatedSecrets, redactor } from '../redact.js';
+import { interpolatedSecrets, redactor } from '../common/redact.js';
 import type { PathSegment } from './interpolate.js';
 import { formatPath, problemLine } from './problem-line.js';
 import type { Manifest } from './schema.js';

@@ -4,7 +4,7 @@
  * strict: an unknown key is an error, because a typo must not silently disable a check.
  */
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../common/duration.js';
 import { parseScanThreshold, MAX_SCAN_WINDOW } from '../common/scan-window.js';
 
 /** An error message for a wrong type that still says "required" when the key is missing. */

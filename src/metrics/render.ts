@@ -8,7 +8,7 @@
  * from one scan to the next. Counters and outbox gauges are written as 0 for every known
  * service, level and channel, so the first heal or alert is an increase `rate()` can see.
  */
-import { breakerAt, type BreakerState } from '../breaker.js';
+import { breakerAt, type BreakerState } from '../policy/breaker.js';
 import { HEAL_RESULTS, healCounterKey, parseHealCounterKey, type MetricsCounters } from './counters.js';
 
 /** The part of a scan's report the metrics are made from (a `ScanReport` fits). */

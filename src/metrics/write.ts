@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { chmodIfOwned, writeFileAtomic } from '../fs-atomic.js';
+import { chmodIfOwned, writeFileAtomic } from '../common/fs-atomic.js';
 
 /** The metrics file's mode: readable by node_exporter's user. */
 export const METRICS_FILE_MODE = 0o644;

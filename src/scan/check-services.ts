@@ -3,13 +3,13 @@
  * open gets one cheap probe instead; a probe that passes is only a hint, confirmed by the rest
  * of the service's checks before the service counts as up.
  */
-import { breakerAt } from '../breaker.js';
+import { breakerAt } from '../policy/breaker.js';
 import { cheapestCheckIndex } from '../checks/cost.js';
 import { checkName } from '../checks/index.js';
 import { runChecks, type CheckRequest, type RunChecksOptions } from '../checks/run.js';
 import type { CheckOutcome } from '../checks/types.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
-import type { Redact } from '../redact.js';
+import type { Redact } from '../common/redact.js';
 import { serviceStateOf, type State } from '../state/schema.js';
 import type { CheckReport } from './report.js';
 

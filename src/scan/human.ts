@@ -1,5 +1,5 @@
 /** The scan report as people read it on a terminal: one line per service. */
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../common/duration.js';
 import type { CheckReport, ScanReport, ServiceReport } from './report.js';
 
 const MARK: Record<ServiceReport['status'], string> = { up: '✓', healed: '↻', down: '✗', skipped: '–' };

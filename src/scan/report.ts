@@ -1,8 +1,8 @@
 /** What a scan reports: per service its status, checks, what was done and why, and its alerts. */
 import type { RoutedNotice } from '../alerts/manager.js';
 import type { Notice } from '../alerts/types.js';
-import { EXIT } from '../errors.js';
-import type { DecisionRule } from '../heal/policy.js';
+import { EXIT } from '../common/errors.js';
+import type { DecisionRule } from '../policy/heal.js';
 import type { CheckRecord, State } from '../state/schema.js';
 
 export type CheckReport = CheckRecord & { type: string };
@@ -11,7 +11,7 @@ export type ServiceStatus = 'up' | 'down' | 'healed' | 'skipped';
 export type ServiceReport = {
   name: string;
   status: ServiceStatus;
-  /** The policy rule that decided what was done (see heal/policy.ts). */
+  /** The policy rule that decided what was done (see policy/heal.ts). */
   rule: DecisionRule;
   checks: CheckReport[];
   /** What was done: "restarted (command: …)", "would restart (…)", "held back". */

@@ -7,9 +7,9 @@
  * saves the result: the next scan finds nothing in the future, so the change is reported once.
  */
 import { aheadOf, CLOCK_TOLERANCE_MS, windowEndsAt } from '../common/time.js';
-import type { BreakerState } from '../breaker.js';
+import type { BreakerState } from '../policy/breaker.js';
 import type { AlertsState, ChannelStatus } from '../alerts/state.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../common/duration.js';
 import type { ServiceState, State } from './schema.js';
 
 /** What was found: how far ahead of `now` the latest remembered time lay. */

@@ -4,7 +4,7 @@
  * coalesced; a failed one is logged and the scan's own save at the end tries again.
  */
 import type { Deps } from '../deps.js';
-import { withHealIntent } from './record.js';
+import { withHealIntent } from '../policy/record.js';
 import { serviceStateOf, type State } from './schema.js';
 import { saveState } from './store.js';
 

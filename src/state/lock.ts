@@ -2,7 +2,7 @@
  * The scan lock: `scan.lock` in the state directory, created whole and exclusively (a temp file
  * hard-linked into place, which fails like O_EXCL when the lock exists) and holding the holder's
  * identity: `{ pid, hostname, startedAt, token, start, boot, pidns }` (see
- * common/process-identity.ts). Only one scan runs at a time; a second one gets a `LockHeldError`.
+ * process/identity.ts). Only one scan runs at a time; a second one gets a `LockHeldError`.
  *
  * A lock is judged by who holds it, never by its age: it is stale only when its process is gone,
  * its pid now belongs to another process (another start time), or it was taken before this
@@ -21,11 +21,11 @@ import { link, open, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { errnoCode, isUnwritableError } from '../common/fs-errors.js';
-import { liveness, ownIdentity, type ProcessIdentity } from '../common/process-identity.js';
-import { HealError, LockHeldError } from '../errors.js';
-import { onInterrupt } from '../interrupt.js';
-import { removeLeftoverTemps } from '../fs-atomic.js';
-import type { Logger } from '../logger.js';
+import { liveness, ownIdentity, type ProcessIdentity } from '../process/identity.js';
+import { HealError, LockHeldError } from '../common/errors.js';
+import { onInterrupt } from '../process/interrupt.js';
+import { removeLeftoverTemps } from '../common/fs-atomic.js';
+import type { Logger } from '../log/logger.js';
 import { ensureStateDir } from './store.js';
 
 /** The lock file's name inside the state directory. */
@@ -81,7 +81,7 @@ const lockInfoSchema = z.object({
   startedAt: z.string(),
   /** Random; tells two locks of one process apart, so release never removes another's lock. */
   token: z.string().optional(),
-  /** When the kernel started the holder (see common/process-identity.ts). */
+  /** When the kernel started the holder (see process/identity.ts). */
   start: z.string().optional(),
   /** Linux: the boot the holder ran in. */
   boot: z.string().optional(),
@@ -269,7 +269,7 @@ async function removeStaleMarker(marker: string, me: ProcessIdentity, fsNow: num
   return true;
 }
 
-/** A lock this process holds. Stopped by a signal, heal releases it on its way out (interrupt.ts). */
+/** A lock this process holds. Stopped by a signal, heal releases it on its way out (process/interrupt.ts). */
 function heldLock(path: string, mine: string, logger: Logger | undefined): Lock {
   let released = false;
   const lock: Lock = {

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 import { acquireLock } from './lock.js';
 import type { State } from './schema.js';
 import { loadState, saveState } from './store.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { alertsStateSchema, emptyAlertsState } from '../alerts/state.js';
-import { CLOSED, type BreakerState } from '../breaker.js';
+import { CLOSED, type BreakerState } from '../policy/breaker.js';
 import { emptyMetricsCounters, metricsCountersSchema } from '../metrics/counters.js';
 
 export const STATE_VERSION = 1;
@@ -58,7 +58,7 @@ export const serviceStateSchema = z.preprocess(withoutOldFlappingMark, z.object(
   heals: z.array(healRecord),
   breaker: breakerSchema.default(CLOSED),
   /**
-   * The scans that judged the service, newest last, one letter each (state/record.ts SCAN_MARK:
+   * The scans that judged the service, newest last, one letter each (policy/record.ts SCAN_MARK:
    * u up, h healed, d down), as many as flapping looks back over. A state file from before it
    * starts empty (its healedStreak, capStreak and steadyScans are dropped on load).
    */

@@ -7,9 +7,9 @@
 import { chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { errnoCode } from '../common/fs-errors.js';
-import { HealError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
-import type { Logger } from '../logger.js';
+import { HealError } from '../common/errors.js';
+import { writeFileAtomic } from '../common/fs-atomic.js';
+import type { Logger } from '../log/logger.js';
 import { emptyState, STATE_VERSION, stateSchema, type State } from './schema.js';
 
 /** The state file's name inside the state directory. */

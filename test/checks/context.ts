@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import type { CheckContext } from '../../src/checks/types.js';
 import { createDeps, type Deps } from '../../src/deps.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 
 /** The real effects, logging nowhere. */
 export function testDeps(): Deps {

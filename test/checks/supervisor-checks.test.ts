@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { describeCheck, runCheckOnce } from '../../src/checks/index.js';
 import { launchdChecker } from '../../src/checks/launchd.js';
 import { systemdChecker } from '../../src/checks/systemd.js';
-import { printedFields } from '../../src/heal/launchctl.js';
-import { launchdRestarter } from '../../src/heal/launchd.js';
-import { systemdRestarter } from '../../src/heal/systemd.js';
+import { printedFields } from '../../src/supervisors/launchctl.js';
+import { launchdRestarter } from '../../src/restart/launchd.js';
+import { systemdRestarter } from '../../src/restart/systemd.js';
 import { checkSpec, launchdCheck, launchdRestart, systemdCheck, systemdRestart } from '../../src/manifest/schema.js';
 import { freePort } from '../helpers/cli.js';
 import {

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createDeps, type Deps, type ExecOptions } from '../../src/deps.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { ROOT } from './cli.js';
 
 /** Where the test process's node binary is bound inside the container. */
@@ -364,7 +364,7 @@ export function useContainer(): Container {
 }
 
 /**
- * heal's own exec (src/exec.ts, through createDeps) running `nsenter … env -i <heal's env> argv`:
+ * heal's own exec (src/process/exec.ts, through createDeps) running `nsenter … env -i <heal's env> argv`:
  * the command runs inside the container as root with only the variables heal set for it.
  */
 function execInside(initPid: number, argv: readonly string[], options: ExecOptions): ReturnType<Deps['exec']> {

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createDeps, type Deps } from '../../src/deps.js';
-import type { RestartContext } from '../../src/heal/types.js';
-import { silentLogger } from '../../src/logger.js';
+import type { RestartContext } from '../../src/restart/types.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { FIXTURES } from './cli.js';
 
 export const FAKE_BIN = join(FIXTURES, 'bin');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { alertConfig } from '../../src/alerts/levels.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/common/errors.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/common/errors.js';
 import { readCachedManifest } from '../../src/manifest/cache.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { prng, seedFrom, type Rng } from '../reliability/support.js';

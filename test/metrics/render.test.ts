@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { countHeals, emptyMetricsCounters, type HealCount } from '../../src/metrics/counters.js';
 import { escapeLabelValue, formatValue, renderMetrics, type MetricsInput, type MetricsState } from '../../src/metrics/render.js';
-import type { ScanReport } from '../../src/scan.js';
+import type { ScanReport } from '../../src/scan/index.js';
 import type { State } from '../../src/state/schema.js';
-import type { BreakerState } from '../../src/breaker.js';
+import type { BreakerState } from '../../src/policy/breaker.js';
 import { parseExposition, smallInput, smallReport, smallState, T0, valueOf } from './fixtures.js';
 
 const GOLDEN = `# HELP heal_last_scan_timestamp_seconds When the last heal scan started, in seconds since the Unix epoch.

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Document, stringify } from 'yaml';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/common/errors.js';
 import { loadManifest, MAX_MANIFEST_BYTES } from '../../src/manifest/load.js';
 import { MAX_PROBLEMS, parseManifest } from '../../src/manifest/parse.js';
 import { stateSchema } from '../../src/state/schema.js';

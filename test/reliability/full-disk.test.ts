@@ -9,7 +9,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ownIdentity } from '../../src/common/process-identity.js';
+import { ownIdentity } from '../../src/process/identity.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { emptyState, stateSchema } from '../../src/state/schema.js';
 import { saveState } from '../../src/state/store.js';

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Notice } from '../../src/alerts/types.js';
-import { statusView } from '../../src/status.js';
+import { statusView } from '../../src/status/view.js';
 import { serverScope, startHttpServer } from '../helpers/servers.js';
 import { DAY, MINUTE, simWorkspace, type SimWorkspace } from '../helpers/sim.js';
 

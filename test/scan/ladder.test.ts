@@ -9,7 +9,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServiceReport } from '../../src/scan.js';
+import type { ServiceReport } from '../../src/scan/index.js';
 import { serverScope } from '../helpers/servers.js';
 import { MINUTE, SIM_T0, simWorkspace, type SimWorkspace } from '../helpers/sim.js';
 import { webhookReceiver } from '../helpers/webhook-receiver.js';

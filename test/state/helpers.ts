@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 
 /** A fresh directory under the OS temp dir, and a function that removes it. */
 export async function freshDir(prefix = 'heal-state-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

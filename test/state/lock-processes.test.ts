@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LockHeldError } from '../../src/errors.js';
+import { LockHeldError } from '../../src/common/errors.js';
 import { acquireLock, lockFile } from '../../src/state/lock.js';
 import { withClock } from '../helpers/faketime.js';
 import { compileStateModules } from './child-modules.js';

@@ -3,8 +3,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ownIdentity, startOf } from '../../src/common/process-identity.js';
-import { LockHeldError } from '../../src/errors.js';
+import { ownIdentity, startOf } from '../../src/process/identity.js';
+import { LockHeldError } from '../../src/common/errors.js';
 import { acquireLock, lockFile, type Lock } from '../../src/state/lock.js';
 import { ageFile, capturingLogger, deadPid, freshDir } from './helpers.js';
 

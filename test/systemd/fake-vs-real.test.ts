@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { refusedByStartLimit, SHOWN_PROPERTIES } from '../../src/heal/systemd.js';
-import { parseShow } from '../../src/heal/systemctl.js';
+import { refusedByStartLimit, SHOWN_PROPERTIES } from '../../src/restart/systemd.js';
+import { parseShow } from '../../src/supervisors/systemctl.js';
 import { useContainer, type ContainerUser } from '../helpers/container.js';
 import { UID, useFakeTool, type FakeUnit, type SystemctlScenario } from '../helpers/fake-supervisors.js';
 

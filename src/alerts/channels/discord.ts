@@ -6,7 +6,7 @@
  *
  * discord.js's REST client is set for a run-once agent: a timeout cut to the send's budget, no
  * retries of its own, and a 429 rejected at once instead of waited out (the outbox retries,
- * after `retryAfterMs`). Its requests go through heal's own HTTP client (src/http-request.ts),
+ * after `retryAfterMs`). Its requests go through heal's own HTTP client (src/common/http-request.ts),
  * which says whether a request was written before it failed: no answer after that is "maybe
  * delivered", not tried again in the same scan. The API base comes from the webhook URL's
  * origin, so a test can point the channel at a local server. The webhook URL holds the token:
@@ -14,11 +14,11 @@
  * and the token.
  */
 import { describeSocketError } from '../../checks/port.js';
-import { formatDuration } from '../../duration.js';
-import { sendRequest, type HttpFailure } from '../../http-request.js';
+import { formatDuration } from '../../common/duration.js';
+import { sendRequest, type HttpFailure } from '../../common/http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { COLOURS, cut, isRecovery, noticeColour, noticeTag, noticeTitle, oneLine, sinceText, subject } from '../format.js';
-import { redactor } from '../../redact.js';
+import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';
 import type { Channel, Message, Notice, SendOutcome } from '../types.js';
 

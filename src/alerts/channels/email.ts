@@ -11,9 +11,9 @@
  * queued it, so it is not sent again in the same scan. Errors never contain the password.
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
-import { formatDuration } from '../../duration.js';
+import { formatDuration } from '../../common/duration.js';
 import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';
-import { redactor } from '../../redact.js';
+import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';
 import type { Channel, Message, SendOutcome } from '../types.js';
 

@@ -6,9 +6,9 @@
  * imported inside `send`, so loading this registry loads neither.
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
-import { formatDuration } from '../../duration.js';
+import { formatDuration } from '../../common/duration.js';
 import { cut, oneLine } from '../format.js';
-import { interpolatedSecrets, redactor } from '../../redact.js';
+import { interpolatedSecrets, redactor } from '../../common/redact.js';
 import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
 import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';

@@ -1,6 +1,6 @@
 /** Notices, messages and a send context for channel tests. */
 import { createDeps, type Deps } from '../../../src/deps.js';
-import { silentLogger, type Logger } from '../../../src/logger.js';
+import { silentLogger, type Logger } from '../../../src/log/logger.js';
 import type { ChannelContext, Message, Notice } from '../../../src/alerts/types.js';
 
 /** 2025-03-01T12:00:00Z */

@@ -1,0 +1,135 @@
+/**
+ * What happens to each service after its checks: the policy decides (policy/heal.ts), and a
+ * restart is made and verified. Parents settle before their children, so a child sees whether
+ * the service it depends on is up after its own heal; independent services settle at once.
+ */
+import type { Deps } from '../deps.js';
+import { describeRestart, restart } from '../restart/index.js';
+import { decideHeal, type HealDecision } from '../policy/heal.js';
+import { describeExit, failedExit, verifyService } from './verify.js';
+import { healOrder } from '../manifest/graph.js';
+import type { ServiceConfig } from '../manifest/resolve.js';
+import type { Redact } from '../common/redact.js';
+import type { ServiceScanResult } from '../policy/record.js';
+import { serviceStateOf, type State } from '../state/schema.js';
+import { checkReport } from './check-services.js';
+import { checkRecords, type CheckReport, type ServiceReport, type ServiceStatus } from './report.js';
+
+/** One service at the end of the scan: what to report, and what to remember. */
+export type Settled = { service: ServiceConfig; report: ServiceReport; record: ServiceScanResult };
+
+export type SettleContext = {
+  deps: Deps;
+  state: State;
+  baseDir: string;
+  stateDir: string;
+  concurrency: number;
+  /** Restarts and verification end by then. */
+  deadline: number;
+  dryRun: boolean;
+  redact: Redact;
+  /** Writes the heal down before its restart runs (see policy/record.ts withHealIntent). */
+  beforeRestart?: (service: string, at: number) => Promise<void>;
+};
+
+/** Settles every service, parents first; resolves in the order of `services`. */
+export async function settleServices(
+  services: readonly ServiceConfig[],
+  checks: ReadonlyMap<string, CheckReport[]>,
+  ctx: SettleContext,
+): Promise<Settled[]> {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const graph = new Map(services.map((s) => [s.name, s.spec.depends_on.filter((p) => byName.has(p))] as const));
+  const settled = new Map<string, Promise<Settled>>();
+  for (const name of healOrder(graph)) {
+    const parents = (graph.get(name) ?? []).map((parent) => settled.get(parent) as Promise<Settled>);
+    settled.set(
+      name,
+      Promise.all(parents).then((done) => {
+        const parentsDown = done.filter((p) => p.report.status === 'down' || p.report.status === 'skipped').map((p) => p.service.name);
+        return settleService(byName.get(name) as ServiceConfig, checks.get(name) ?? [], parentsDown, ctx);
+      }),
+    );
+  }
+  return Promise.all(services.map((s) => settled.get(s.name) as Promise<Settled>));
+}
+
+async function settleService(service: ServiceConfig, checks: CheckReport[], parentsDown: string[], ctx: SettleContext): Promise<Settled> {
+  const healthy = checks.every((c) => c.ok);
+  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, parentsDown, now: ctx.deps.now() });
+  const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): Settled => ({
+    service,
+    report: { name: service.name, status, rule: decision.rule, checks, ...extra },
+    record: { healthy: status === 'up', checks: checkRecords(checks), rule: decision.rule },
+  });
+
+  switch (decision.action) {
+    case 'none':
+      return decision.rule === 'healthy' ? result('up') : result('down', { reason: decision.reason });
+    case 'skip':
+      return result('skipped', { reason: decision.reason });
+    case 'hold':
+      return result('down', { action: 'held back', reason: decision.reason });
+    case 'restart':
+      if (ctx.dryRun) return result('down', { action: ctx.redact(`would restart (${describeRestart(service.spec.restart!)})`), reason: decision.reason });
+      return heal(service, checks, decision, ctx);
+  }
+}
+
+async function heal(service: ServiceConfig, checks: CheckReport[], decision: Extract<HealDecision, { action: 'restart' }>, ctx: SettleContext): Promise<Settled> {
+  const { deps, redact } = ctx;
+  const spec = service.spec.restart!;
+  let action = redact(`restarted (${describeRestart(spec)})`);
+  const at = deps.now();
+  await ctx.beforeRestart?.(service.name, at);
+  const budget = Math.max(1, ctx.deadline - at);
+  const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
+  deps.logger.info(
+    { service: service.name, restart: describeRestart(spec), rule: decision.rule, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), facts: outcome.facts },
+    'restart',
+  );
+  const facts = outcome.facts ? { facts: outcome.facts } : {};
+  // What the restarter did besides the restart (systemd: reset-failed after the unit's start limit).
+  if (outcome.ok && outcome.note) action = redact(`${action}, ${outcome.note}`);
+  if (!outcome.ok) {
+    const error = redact(outcome.error);
+    return {
+      service,
+      report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${error}` },
+      record: { healthy: false, checks: checkRecords(checks), rule: decision.rule, heal: { at, result: 'failed', error, ...facts } },
+    };
+  }
+
+  const verified = await verifyService(service, {
+    deps,
+    baseDir: ctx.baseDir,
+    concurrency: ctx.concurrency,
+    deadline: Math.min(ctx.deadline, deps.now() + service.verifyTimeoutMs),
+    scanDeadline: ctx.deadline,
+    ...(outcome.exited ? { exited: outcome.exited } : {}),
+  });
+  const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
+  const failing = after.find((c) => !c.ok);
+  // A detached service that died: how, and the last lines of its log, are the reason.
+  const exit = failing && verified.exited;
+  const died = exit && failedExit(exit);
+  const checkError = failing && `${failing.name}: ${failing.error}`;
+  const error = exit ? (died ? redact(describeExit(exit)) : `${checkError}; ${redact(describeExit(exit))}`) : checkError;
+  return {
+    service,
+    report: {
+      name: service.name,
+      status: failing ? 'down' : 'healed',
+      rule: decision.rule,
+      checks: after,
+      action,
+      ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : {}),
+    },
+    record: {
+      healthy: !failing,
+      checks: checkRecords(after),
+      rule: decision.rule,
+      heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
+    },
+  };
+}
