@@ -24,7 +24,7 @@ import { countLast, pushScan } from '../common/scan-window.js';
 import { scheduleSlackMs } from '../common/schedule-slack.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
-import type { RestartsStopped } from '../policy/heal.js';
+import type { RestartsStopped } from '../policy/rules.js';
 import type { AlertLevel } from '../manifest/schema.js';
 import { isoTime } from './format.js';
 import { levelAbove, levelWindow, type AlertConfig } from './levels.js';

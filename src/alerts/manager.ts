@@ -23,7 +23,7 @@
  *   is upkeep, not a new notice, and starts no cooldown.
  */
 import type { AlertLevel } from '../manifest/schema.js';
-import type { DecisionRule, RestartsStopped } from '../policy/heal.js';
+import type { DecisionRule, RestartsStopped } from '../policy/rules.js';
 import { elapsedSince, windowEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
 import { planServiceAlerts, type HeldNotice } from './incident.js';

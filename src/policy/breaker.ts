@@ -93,13 +93,13 @@ export function onHealthy(breaker: BreakerState, settings: BreakerSettings, now:
       return CLOSED;
     case 'open':
       // It came back on its own while open: count it as the first good scan of a trial.
-      return settle({ state: 'half_open', since: at, openForMs: current.openForMs, successes: 1 }, settings, flapping);
+      return closeOnceProven({ state: 'half_open', since: at, openForMs: current.openForMs, successes: 1 }, settings, flapping);
     case 'half_open':
-      return settle({ ...current, successes: current.successes + 1 }, settings, flapping);
+      return closeOnceProven({ ...current, successes: current.successes + 1 }, settings, flapping);
   }
 }
 
-function settle(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings, flapping: boolean): BreakerState {
+function closeOnceProven(breaker: Extract<BreakerState, { state: 'half_open' }>, settings: BreakerSettings, flapping: boolean): BreakerState {
   return breaker.successes >= settings.success_threshold && !flapping ? CLOSED : breaker;
 }
 

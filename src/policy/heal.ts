@@ -26,8 +26,7 @@ import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { ServiceState } from '../state/schema.js';
-
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS, type HealDecision, type RestartsStopped } from './rules.js';
 
 // A cooldown (like a breaker's open time) with less than its schedule slack left counts as over.
 export { SCHEDULE_SLACK_FRACTION, SCHEDULE_SLACK_MS, scheduleSlackMs } from '../common/schedule-slack.js';
@@ -56,17 +55,6 @@ export function hourlyCapEndsAt(heals: readonly { at: number }[], max: number, n
   const leaving = inHour.map((heal) => heal.at).sort((a, b) => a - b)[inHour.length - max] ?? now;
   return waitEndsAt(leaving, HOUR_MS, now);
 }
-
-export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
-
-export type HealDecision =
-  | { action: 'none'; rule: 'healthy' }
-  | { action: 'none'; rule: 'no-restart'; reason: string }
-  | { action: 'skip'; rule: 'waiting-on-parent'; reason: string }
-  | { action: 'hold'; rule: HoldRule; reason: string; untilMs?: number }
-  | { action: 'restart'; rule: 'down' | 'half-open-trial'; reason: string };
-
-export type DecisionRule = HealDecision['rule'];
 
 export type PolicyInput = {
   service: ServiceConfig;
@@ -112,9 +100,6 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
   if (breaker.state === 'half_open') return { action: 'restart', rule: 'half-open-trial', reason: 'circuit breaker half-open: one restart allowed' };
   return { action: 'restart', rule: 'down', reason: 'checks failed' };
 }
-
-/** Heal has stopped restarting a service for a while: until when, and why in a few words. */
-export type RestartsStopped = { untilMs: number; why: string };
 
 /**
  * Whether heal has stopped restarting the service for longer than a cooldown, as its state stands

@@ -12,7 +12,7 @@
 import { breakerAt, CLOSED, onFlapping, onFoundDown, onHealFailed, onHealthy } from './breaker.js';
 import { elapsedSince } from '../common/time.js';
 import { pushScan } from '../common/scan-window.js';
-import type { DecisionRule } from './heal.js';
+import type { DecisionRule } from './rules.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { CheckRecord, HealRecord, ServiceState } from '../state/schema.js';
 

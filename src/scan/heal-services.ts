@@ -5,7 +5,8 @@
  */
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
-import { decideHeal, type HealDecision } from '../policy/heal.js';
+import { decideHeal } from '../policy/heal.js';
+import type { HealDecision } from '../policy/rules.js';
 import { describeExit, failedExit, verifyService } from './verify.js';
 import { healOrder } from '../manifest/graph.js';
 import type { ServiceConfig } from '../manifest/resolve.js';

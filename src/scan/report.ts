@@ -2,7 +2,7 @@
 import type { RoutedNotice } from '../alerts/manager.js';
 import type { Notice } from '../alerts/types.js';
 import { EXIT } from '../common/errors.js';
-import type { DecisionRule } from '../policy/heal.js';
+import type { DecisionRule } from '../policy/rules.js';
 import type { CheckRecord, State } from '../state/schema.js';
 
 export type CheckReport = CheckRecord & { type: string };
