@@ -29,7 +29,7 @@ export type DeliverOptions = {
    * there means a scan killed mid-delivery repeats at most the one message per channel whose
    * acceptance it had not yet recorded.
    */
-  settled?: (state: AlertsState) => Promise<void>;
+  onDelivered?: (state: AlertsState) => Promise<void>;
   /** Values from `${VAR}`: kept out of every error the channels report (see ChannelContext). */
   secrets?: readonly string[];
 };
@@ -68,7 +68,7 @@ export async function deliver(initial: AlertsState, options: DeliverOptions): Pr
       const outcome = await sendOnce(spec, entry.message, left);
       state = recordAttempt(state, id, outcome, deps.now());
       log(channel, id, outcome, entry.attempts + 1);
-      if (outcome.ok || !outcome.retryable) await options.settled?.(state);
+      if (outcome.ok || !outcome.retryable) await options.onDelivered?.(state);
       if (outcome.ok) return true;
       if (!outcome.retryable) return true; // dropped for good; the channel may still take the next one
       // It may have arrived: a second send now could be a second copy. The next scan tries again.

@@ -49,7 +49,7 @@ export type IncidentContext = {
   host: string;
   /** No new notice for this service now (silenced); resolved notices still go. */
   quiet: boolean;
-  refreshChannels: ReadonlySet<string>;
+  resendChannels: ReadonlySet<string>;
 };
 
 const FAILING = 'x';
@@ -242,7 +242,7 @@ function union(a: readonly string[] | undefined, b: readonly string[]): string[]
 }
 
 function refresh(plan: ServicePlan, notice: Notice, notified: readonly string[], ctx: IncidentContext): void {
-  const upkeep = notified.filter((c) => ctx.refreshChannels.has(c));
+  const upkeep = notified.filter((c) => ctx.resendChannels.has(c));
   if (upkeep.length) plan.refreshed.push({ notice, channels: upkeep });
 }
 

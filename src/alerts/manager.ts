@@ -60,8 +60,8 @@ export type AlertPlanInput = {
   known: readonly string[];
   now: number;
   host: string;
-  /** Channels that need a firing alert re-sent every scan (type alertmanager). */
-  refreshChannels?: readonly string[];
+  /** Channels that need a firing alert sent again every scan (their type's `resendsFiring`: Alertmanager). */
+  resendChannels?: readonly string[];
 };
 
 /** A notice and the channels it goes to. */
@@ -75,7 +75,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   const silences = Object.fromEntries(Object.entries(previous.silences).filter(([, s]) => isSilenced(s, now)));
   const routed: RoutedNotice[] = [];
   const refreshed: RoutedNotice[] = [];
-  const refreshChannels = new Set(input.refreshChannels ?? []);
+  const resendChannels = new Set(input.resendChannels ?? []);
   const known = new Set(input.known);
   const keys: Record<string, AlertKeyState> = {};
   for (const [key, state] of Object.entries(previous.keys)) {
@@ -91,7 +91,7 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
   for (const svc of input.services) {
     // One rule for every quiet time (a silence today; a maintenance window would join it here).
     const quiet = isSilenced(Object.hasOwn(silences, svc.service) ? silences[svc.service] : undefined, now);
-    const plan = planServiceAlerts(keys, svc, { config, now, host, quiet, refreshChannels });
+    const plan = planServiceAlerts(keys, svc, { config, now, host, quiet, resendChannels });
     routed.push(...plan.routed);
     refreshed.push(...plan.refreshed);
     held.push(...plan.held);

@@ -105,6 +105,11 @@ export type ChannelContext = {
 /** The plug-in contract of a channel type: one file under src/alerts/channels/ each. */
 export interface Channel<S extends ChannelSpec = ChannelSpec> {
   readonly type: S['type'];
+  /**
+   * Whether a firing alert must be sent again every scan to stay firing: the receiver lets an
+   * alert lapse on its own (Alertmanager resolves one whose `endsAt` has passed). @default false
+   */
+  readonly resendsFiring?: boolean;
   /** Delivers one message. Must not throw, and must settle by `ctx.timeoutMs`. */
   send(spec: S, message: Message, ctx: ChannelContext): Promise<SendOutcome>;
 }

@@ -1,7 +1,8 @@
 /**
  * What happens to each service after its checks: the policy decides (policy/heal.ts), and a
- * restart is made and verified. Parents settle before their children, so a child sees whether
- * the service it depends on is up after its own heal; independent services settle at once.
+ * restart is made and verified. What the state keeps of it is derived later, purely, from the
+ * report and the heal (next-state.ts). Parents go before their children, so a child sees whether
+ * the service it depends on is up after its own heal; independent services go at once.
  */
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
@@ -11,15 +12,12 @@ import { describeExit, failedExit, verifyService } from './verify.js';
 import { healOrder } from '../manifest/graph.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Redact } from '../common/redact.js';
-import type { ServiceScanResult } from '../policy/record.js';
 import { serviceStateOf, type State } from '../state/schema.js';
 import { checkReport } from './check-services.js';
-import { checkRecords, type CheckReport, type ServiceReport, type ServiceStatus } from './report.js';
+import type { ServiceOutcome } from './next-state.js';
+import type { CheckReport, ServiceReport, ServiceStatus } from './report.js';
 
-/** One service at the end of the scan: what to report, and what to remember. */
-export type Settled = { service: ServiceConfig; report: ServiceReport; record: ServiceScanResult };
-
-export type SettleContext = {
+export type HealContext = {
   deps: Deps;
   state: State;
   baseDir: string;
@@ -33,35 +31,34 @@ export type SettleContext = {
   beforeRestart?: (service: string, at: number) => Promise<void>;
 };
 
-/** Settles every service, parents first; resolves in the order of `services`. */
-export async function settleServices(
+/** Decides on every service and heals what the policy lets, parents first; resolves in the order of `services`. */
+export async function healServices(
   services: readonly ServiceConfig[],
   checks: ReadonlyMap<string, CheckReport[]>,
-  ctx: SettleContext,
-): Promise<Settled[]> {
+  ctx: HealContext,
+): Promise<ServiceOutcome[]> {
   const byName = new Map(services.map((s) => [s.name, s]));
   const graph = new Map(services.map((s) => [s.name, s.spec.depends_on.filter((p) => byName.has(p))] as const));
-  const settled = new Map<string, Promise<Settled>>();
+  const judged = new Map<string, Promise<ServiceOutcome>>();
   for (const name of healOrder(graph)) {
-    const parents = (graph.get(name) ?? []).map((parent) => settled.get(parent) as Promise<Settled>);
-    settled.set(
+    const parents = (graph.get(name) ?? []).map((parent) => judged.get(parent) as Promise<ServiceOutcome>);
+    judged.set(
       name,
       Promise.all(parents).then((done) => {
         const parentsDown = done.filter((p) => p.report.status === 'down' || p.report.status === 'skipped').map((p) => p.service.name);
-        return settleService(byName.get(name) as ServiceConfig, checks.get(name) ?? [], parentsDown, ctx);
+        return healService(byName.get(name) as ServiceConfig, checks.get(name) ?? [], parentsDown, ctx);
       }),
     );
   }
-  return Promise.all(services.map((s) => settled.get(s.name) as Promise<Settled>));
+  return Promise.all(services.map((s) => judged.get(s.name) as Promise<ServiceOutcome>));
 }
 
-async function settleService(service: ServiceConfig, checks: CheckReport[], parentsDown: string[], ctx: SettleContext): Promise<Settled> {
+async function healService(service: ServiceConfig, checks: CheckReport[], parentsDown: string[], ctx: HealContext): Promise<ServiceOutcome> {
   const healthy = checks.every((c) => c.ok);
   const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, parentsDown, now: ctx.deps.now() });
-  const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): Settled => ({
+  const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): ServiceOutcome => ({
     service,
     report: { name: service.name, status, rule: decision.rule, checks, ...extra },
-    record: { healthy: status === 'up', checks: checkRecords(checks), rule: decision.rule },
   });
 
   switch (decision.action) {
@@ -73,11 +70,11 @@ async function settleService(service: ServiceConfig, checks: CheckReport[], pare
       return result('down', { action: 'held back', reason: decision.reason });
     case 'restart':
       if (ctx.dryRun) return result('down', { action: ctx.redact(`would restart (${describeRestart(service.spec.restart!)})`), reason: decision.reason });
-      return heal(service, checks, decision, ctx);
+      return restartAndVerify(service, checks, decision, ctx);
   }
 }
 
-async function heal(service: ServiceConfig, checks: CheckReport[], decision: Extract<HealDecision, { action: 'restart' }>, ctx: SettleContext): Promise<Settled> {
+async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], decision: Extract<HealDecision, { action: 'restart' }>, ctx: HealContext): Promise<ServiceOutcome> {
   const { deps, redact } = ctx;
   const spec = service.spec.restart!;
   let action = redact(`restarted (${describeRestart(spec)})`);
@@ -97,7 +94,7 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
     return {
       service,
       report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${error}` },
-      record: { healthy: false, checks: checkRecords(checks), rule: decision.rule, heal: { at, result: 'failed', error, ...facts } },
+      heal: { at, result: 'failed', error, ...facts },
     };
   }
 
@@ -126,11 +123,6 @@ async function heal(service: ServiceConfig, checks: CheckReport[], decision: Ext
       action,
       ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : {}),
     },
-    record: {
-      healthy: !failing,
-      checks: checkRecords(after),
-      rule: decision.rule,
-      heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
-    },
+    heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
   };
 }

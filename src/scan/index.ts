@@ -1,35 +1,32 @@
 /**
  * One pass: lock ─ load state ─ run checks (all at once) ─ decide ─ restart + verify (parents
- * first) ─ plan alerts ─ save state (outbox included) ─ send ─ save state ─ metrics ─ unlock.
+ * first) ─ next state ─ save state (outbox included) ─ send ─ save state ─ metrics ─ unlock.
  * The manifest is loaded by the caller first, so a bad manifest never touches the state
- * directory. Decisions are pure (policy/heal.ts, policy/record.ts, alerts/manager.ts); this file
- * is the choreography of the effects around them.
+ * directory. This file is the choreography of the effects; what the state becomes is one pure
+ * function (next-state.ts), and every decision lives in policy/ and alerts/manager.ts.
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { channelsResendingFiring } from '../alerts/channels/index.js';
 import { deliver } from '../alerts/deliver.js';
-import { alertConfig } from '../alerts/levels.js';
-import { planAlerts, type HeldNotice, type RoutedNotice, type ServiceAlertInput } from '../alerts/manager.js';
-import { enqueue } from '../alerts/outbox.js';
+import { alertConfig, type AlertConfig } from '../alerts/levels.js';
 import type { Deps } from '../deps.js';
 import { HealError } from '../common/errors.js';
-import { restartsStopped } from '../policy/heal.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { programProblemLines } from '../manifest/programs.js';
 import { resolveServices, type ServiceConfig } from '../manifest/resolve.js';
-import { countHeals } from '../metrics/counters.js';
 import { renderMetrics } from '../metrics/render.js';
 import { writeMetricsFile } from '../metrics/write.js';
 import { interpolatedSecrets, redactor } from '../common/redact.js';
 import { checkServices } from './check-services.js';
-import { scanExitCode, scanReport, type ScanReport, type ServiceReport } from './report.js';
-import { settleServices, type Settled } from './heal-services.js';
-import { settleClockChange } from '../state/clock-change.js';
+import { healServices } from './heal-services.js';
+import { nextState, type NextState } from './next-state.js';
+import { scanExitCode, scanReport, type ScanReport } from './report.js';
+import { adjustForClockChange } from '../state/clock-change.js';
 import { acquireLock } from '../state/lock.js';
 import { deliveryJournal, healJournal } from '../state/journal.js';
-import { recordService } from '../policy/record.js';
-import { serviceStateOf, type ServiceState, type State } from '../state/schema.js';
+import type { State } from '../state/schema.js';
 import { loadState, trySaveState, type SaveOutcome } from '../state/store.js';
 
 export { scanExitCode, type ScanReport, type ServiceReport } from './report.js';
@@ -54,36 +51,52 @@ export function alertReserveMs(scanTimeoutMs: number): number {
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const { deps, stateDir, loaded } = options;
+  const { manifest } = loaded;
   const partial = Boolean(options.dryRun || options.only?.length);
   // On a full or read-only disk the lock cannot be written: unless a live scan holds it, scan anyway.
   const lock = options.dryRun ? undefined : await acquireLock(stateDir, { logger: deps.logger, proceedUnwritable: true });
-  const heartbeat = partial ? undefined : loaded.manifest.heartbeat;
+  const heartbeat = partial ? undefined : manifest.heartbeat;
   // Not awaited: the start ping must not delay the checks.
   const started = deps.now();
   const startPing = heartbeat && pingHeartbeat(heartbeat.url, 'start', undefined, { timeoutMs: heartbeat.timeout });
   try {
     // Times the state remembers from the future (the clock was set back) count from now: said once, saved so.
-    const { state, clockChange } = settleClockChange(await loadState(stateDir, deps.logger), started);
+    const { state, clockChange } = adjustForClockChange(await loadState(stateDir, deps.logger), started);
     if (clockChange) deps.logger.warn({ aheadMs: clockChange.aheadMs }, clockChange.message);
     // A program or cwd a restart or check could not start with (manifest/programs.ts): warned every scan.
     const programs = await programProblemLines(loaded, deps.env, options.only);
     for (const line of programs) deps.logger.warn({ manifest: loaded.path }, line);
-    const { reports, next, notices } = await scanWithState(options, state, started);
-    let final = next;
+    const alerts = alertConfig(manifest);
+
+    const outcomes = await checkAndHeal(options, state, started);
+    const next = nextState({
+      manifest,
+      alerts,
+      resendChannels: channelsResendingFiring(alerts.channels),
+      state,
+      outcomes,
+      started,
+      now: deps.now(),
+      host: hostname(),
+    });
+    logNext(deps, next);
+
+    let final = next.state;
     if (!options.dryRun) {
       // Written before any send: a scan killed from here on sends these on the next scan. A disk
       // that refuses it does not hold the sends back (the final save says so).
-      await trySaveState(stateDir, next);
-      const config = alertConfig(loaded.manifest);
-      const deadline = started + loaded.manifest.scan_timeout - SAVE_MARGIN_MS;
-      const settled = deliveryJournal(stateDir, next, deps);
-      final = { ...next, alerts: await deliver(next.alerts, { deps, channels: config.channels, maxAgeMs: config.maxAgeMs, deadline, intervalMs: loaded.manifest.interval, settled, secrets: loaded.secrets }) };
+      await trySaveState(stateDir, final);
+      const deadline = started + manifest.scan_timeout - SAVE_MARGIN_MS;
+      const onDelivered = deliveryJournal(stateDir, final, deps);
+      final = { ...final, alerts: await deliver(final.alerts, { deps, channels: alerts.channels, maxAgeMs: alerts.maxAgeMs, deadline, intervalMs: manifest.interval, onDelivered, secrets: loaded.secrets }) };
     }
-    const report: ScanReport = { ...scanReport(started, deps.now(), Boolean(options.dryRun), reports, notices, final), ...(clockChange || programs.length ? { warnings: [...(clockChange ? [clockChange.message] : []), ...programs] } : {}) };
+    const ended = deps.now();
+    const warnings = [...(clockChange ? [clockChange.message] : []), ...programs];
+    const report: ScanReport = { ...scanReport(started, ended, Boolean(options.dryRun), next.reports, next.routed, final), ...(warnings.length ? { warnings } : {}) };
     final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
     if (!options.dryRun) stateSaved(report, await trySaveState(stateDir, final), deps);
     // A partial scan would drop the series of the services it did not check.
-    if (!partial) await writeMetrics(options, report, final);
+    if (!partial) await writeMetrics(options, report, final, alerts, ended);
     if (heartbeat) await ping(deps, startPing, () => pingHeartbeat(heartbeat.url, scanExitCode(report) === 0 ? 'success' : 'fail', heartbeatSummary(report), { timeoutMs: heartbeat.timeout }));
     return report;
   } catch (error) {
@@ -102,19 +115,15 @@ function stateSaved(report: ScanReport, saved: SaveOutcome, deps: Deps): void {
   deps.logger.error({ stateSaved: false, error: saved.error }, `state not saved: ${saved.error}; this scan's checks, heals and alerts will not be remembered, and the next scan starts from the last saved state`);
 }
 
-async function scanWithState(
-  options: ScanOptions,
-  state: State,
-  started: number,
-): Promise<{ reports: ServiceReport[]; next: State; notices: RoutedNotice[] }> {
+/** The effects of the scan's middle: every check at once, then the decisions and heals, parents first. */
+async function checkAndHeal(options: ScanOptions, state: State, started: number) {
   const { deps, loaded } = options;
   const { manifest } = loaded;
   const deadline = started + manifest.scan_timeout - alertReserveMs(manifest.scan_timeout);
   const redact = redactor(interpolatedSecrets(loaded.secrets));
   const services = selectServices(resolveServices(manifest), options.only, Object.keys(manifest.services));
-
   const checks = await checkServices(services, state, started, { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir }, redact);
-  const results = await settleServices(services, checks, {
+  return healServices(services, checks, {
     deps, state, redact, deadline,
     baseDir: loaded.baseDir,
     stateDir: options.stateDir,
@@ -122,67 +131,15 @@ async function scanWithState(
     dryRun: Boolean(options.dryRun),
     beforeRestart: healJournal(options.stateDir, state, deps),
   });
-
-  const now = deps.now();
-  const serviceStates: State['services'] = Object.fromEntries(
-    Object.keys(manifest.services).flatMap((name) => {
-      const result = results.find((r) => r.service.name === name);
-      // A breaker that opens in this scan waits from the scan's start (policy/record.ts).
-      if (result) return [[name, recordService(serviceStateOf(state, name), result.record, result.service, now, started)]];
-      const kept = serviceStateOf(state, name);
-      return kept ? [[name, kept]] : [];
-    }),
-  );
-  const config = alertConfig(manifest);
-  const plan = planAlerts(state.alerts, {
-    config,
-    refreshChannels: Object.entries(config.channels).filter(([, spec]) => spec.type === 'alertmanager').map(([name]) => name),
-    services: results.map((r) => alertInput(r, serviceStates[r.service.name], now)),
-    // A disabled service is no longer watched: its open alerts are closed like a removed one's.
-    known: Object.entries(manifest.services).filter(([, spec]) => spec.enabled).map(([name]) => name),
-    now,
-    host: hostname(),
-  });
-  for (const { notice, channels } of plan.routed) deps.logger.info({ notice: notice.id, kind: notice.kind, level: notice.level, channels }, `alert: ${notice.title}`);
-  for (const r of results) logStopped(deps, r.service, serviceStateOf(state, r.service.name), serviceStates[r.service.name], now);
-  const heals = results.flatMap((r) => (r.record.heal ? [{ service: r.service.name, result: r.record.heal.result }] : []));
-  return {
-    reports: results.map((r) => withHeldNotices(r.report, plan.held)),
-    next: { ...state, services: serviceStates, alerts: enqueue(plan.next, plan.messages), metrics: countHeals(state.metrics, heals) },
-    notices: plan.routed,
-  };
 }
 
-/** Said once, when heal stops restarting a service for a while (breaker open, flapping, hourly cap), with when it tries again. */
-function logStopped(deps: Deps, service: ServiceConfig, before: ServiceState | undefined, after: ServiceState | undefined, now: number): void {
-  const stopped = restartsStopped(service, after, now);
-  if (!stopped || restartsStopped(service, before, now)) return;
-  deps.logger.warn({ service: service.name, until: new Date(stopped.untilMs).toISOString() }, `heal stopped restarting ${service.name} until ${new Date(stopped.untilMs).toISOString()}: ${stopped.why}`);
-}
-
-/** Healed notices the level's cooldown held back this scan, on the service's report. */
-function withHeldNotices(report: ServiceReport, held: readonly HeldNotice[]): ServiceReport {
-  const mine = held.filter((h) => h.service === report.name).map(({ kind, level, count, untilMs }) => ({ kind, level, count, until: new Date(untilMs).toISOString() }));
-  return mine.length ? { ...report, alertsHeld: mine } : report;
-}
-
-/** What the alert manager needs of a settled service. */
-function alertInput(settled: Settled, next: ServiceState | undefined, now: number): ServiceAlertInput {
-  const { service, report } = settled;
-  const flapping = next?.flapping;
-  const stopped = report.status === 'down' || flapping ? restartsStopped(service, next, now) : undefined;
-  const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`);
-  return {
-    service: service.name,
-    status: report.status,
-    rule: report.rule,
-    alertLevel: service.spec.alert_level,
-    healedLevel: service.spec.healed_level,
-    detail: failing.length ? failing.join('; ') : report.reason ?? 'all checks pass',
-    ...(report.action || report.reason ? { action: [report.action, report.reason].filter(Boolean).join(': ') } : {}),
-    ...(flapping ? { flapping } : {}),
-    ...(stopped ? { stopped } : {}),
-  };
+/** The log lines of the next state: each notice made, and each service heal stopped restarting for a while. */
+function logNext(deps: Deps, next: NextState): void {
+  for (const { notice, channels } of next.routed) deps.logger.info({ notice: notice.id, kind: notice.kind, level: notice.level, channels }, `alert: ${notice.title}`);
+  for (const { service, untilMs, why } of next.stopped) {
+    const until = new Date(untilMs).toISOString();
+    deps.logger.warn({ service, until }, `heal stopped restarting ${service} until ${until}: ${why}`);
+  }
 }
 
 function selectServices(services: ServiceConfig[], only: readonly string[] | undefined, all: string[]): ServiceConfig[] {
@@ -194,12 +151,11 @@ function selectServices(services: ServiceConfig[], only: readonly string[] | und
   return services.filter((s) => only.includes(s.name));
 }
 
-async function writeMetrics(options: ScanOptions, report: ScanReport, state: State): Promise<void> {
+async function writeMetrics(options: ScanOptions, report: ScanReport, state: State, alerts: AlertConfig, now: number): Promise<void> {
   const file = options.loaded.manifest.metrics_file;
   if (!file) return;
   const path = resolve(options.loaded.baseDir, file);
-  const text = renderMetrics({ report, state, now: options.deps.now(), alertLevels: alertConfig(options.loaded.manifest).levels });
-  const written = await writeMetricsFile(path, text);
+  const written = await writeMetricsFile(path, renderMetrics({ report, state, now, alertLevels: alerts.levels }));
   if (!written.ok) options.deps.logger.warn({ file: path }, written.error);
 }
 

@@ -19,7 +19,7 @@ export type ClockChange = { aheadMs: number; message: string };
  * The state with no time later than `now`, and the clock change when a time lay further ahead
  * than {@link CLOCK_TOLERANCE_MS} (nearer ones are moved too, silently).
  */
-export function settleClockChange(state: State, now: number): { state: State; clockChange?: ClockChange } {
+export function adjustForClockChange(state: State, now: number): { state: State; clockChange?: ClockChange } {
   let aheadMs = 0;
   const at = (t: number): number => {
     aheadMs = Math.max(aheadMs, aheadOf(t, now));

@@ -126,7 +126,7 @@ describe('channels that forget a firing alert (Alertmanager)', () => {
     let state = emptyAlertsState();
     const upkeep: string[][] = [];
     pattern('dddudddduuu').forEach((input, i) => {
-      const plan = planAlerts(state, { config, services: [input], known: ['api'], now: T0 + i * SCAN, host: 'box', refreshChannels: ['am'] });
+      const plan = planAlerts(state, { config, services: [input], known: ['api'], now: T0 + i * SCAN, host: 'box', resendChannels: ['am'] });
       state = plan.next;
       upkeep.push(plan.messages.flatMap((m) => m.notices.map((n) => n.kind)));
     });

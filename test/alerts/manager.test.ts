@@ -232,7 +232,7 @@ describe('refresh for channels that forget', () => {
   const playAm = (scans: Scan[]) => {
     let state = emptyAlertsState();
     return scans.map((services, i) => {
-      const plan = planAlerts(state, { config: cfg, services, known: ['api'], now: T0 + i * SCAN, host: 'box', refreshChannels: ['am'] });
+      const plan = planAlerts(state, { config: cfg, services, known: ['api'], now: T0 + i * SCAN, host: 'box', resendChannels: ['am'] });
       state = plan.next;
       return { routed: plan.routed.map((r) => r.notice.kind), sent: plan.messages.flatMap((m) => m.notices.map((n) => `${n.id}@${m.channel}`)) };
     });

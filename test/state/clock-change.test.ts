@@ -6,7 +6,7 @@ import { CLOSED } from '../../src/policy/breaker.js';
 import { decideHeal } from '../../src/policy/heal.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
-import { settleClockChange } from '../../src/state/clock-change.js';
+import { adjustForClockChange } from '../../src/state/clock-change.js';
 import { emptyState, type ServiceState, type State } from '../../src/state/schema.js';
 
 const S = 1_000;
@@ -43,9 +43,9 @@ function stateAt(at: number): State {
   };
 }
 
-describe('settleClockChange', () => {
+describe('adjustForClockChange', () => {
   it('brings every remembered time that lies ahead back to now; windows keep their length', () => {
-    const { state, clockChange } = settleClockChange(stateAt(NOW + DAY), NOW);
+    const { state, clockChange } = adjustForClockChange(stateAt(NOW + DAY), NOW);
     expect(state).toEqual(stateAt(NOW));
     expect(clockChange).toEqual({
       aheadMs: DAY,
@@ -55,7 +55,7 @@ describe('settleClockChange', () => {
 
   it('leaves a state with nothing in the future as it is, and reports nothing', () => {
     const before = stateAt(NOW - 5 * MIN);
-    expect(settleClockChange(before, NOW)).toEqual({ state: before });
+    expect(adjustForClockChange(before, NOW)).toEqual({ state: before });
   });
 
   it.each([
@@ -64,21 +64,21 @@ describe('settleClockChange', () => {
     ['6s', 6 * S, true],
     ['an hour', 60 * MIN, true],
   ])('with times %s ahead: moves them, and reports a clock change: %s', (_what, ahead, reported) => {
-    const { state, clockChange } = settleClockChange(stateAt(NOW + ahead), NOW);
+    const { state, clockChange } = adjustForClockChange(stateAt(NOW + ahead), NOW);
     expect(state).toEqual(stateAt(NOW));
     expect(clockChange !== undefined).toBe(reported);
   });
 
   it('reports a change once: the state it returns (and the scan saves) has nothing ahead any more', () => {
-    const first = settleClockChange(stateAt(NOW + DAY), NOW);
+    const first = adjustForClockChange(stateAt(NOW + DAY), NOW);
     expect(first.clockChange).toBeDefined();
-    expect(settleClockChange(first.state, NOW + 5 * MIN).clockChange).toBeUndefined();
+    expect(adjustForClockChange(first.state, NOW + 5 * MIN).clockChange).toBeUndefined();
   });
 
   it('moves only the times ahead: older ones, and a pause that ended, stay as they were', () => {
     const state = stateAt(NOW - 10 * MIN);
     state.services['api']!.heals.push({ at: NOW + DAY, result: 'healed' });
-    const { state: settled } = settleClockChange(state, NOW);
+    const { state: settled } = adjustForClockChange(state, NOW);
     expect(settled.services['api']!.heals.map((h) => h.at)).toEqual([NOW - 10 * MIN, NOW]);
     expect(settled.alerts.channels['hook']!.retryAfterUntil).toBe(NOW - 10 * MIN + 30 * S);
   });
@@ -140,9 +140,9 @@ describe('after the clock was set back a day, each rule holds back no longer tha
 
   it.each(cases)('%s: held from the scan that finds the change, released %ims later', (_what, setting, [state, holds]) => {
     // Each scan settles the state it loads at its start, then decides; the first one saves what it settled.
-    const first = settleClockChange(state, NOW).state;
+    const first = adjustForClockChange(state, NOW).state;
     expect(holds(first, NOW)).toBe(true);
-    expect(holds(settleClockChange(first, NOW + setting - 1).state, NOW + setting - 1)).toBe(true);
-    expect(holds(settleClockChange(first, NOW + setting).state, NOW + setting)).toBe(false);
+    expect(holds(adjustForClockChange(first, NOW + setting - 1).state, NOW + setting - 1)).toBe(true);
+    expect(holds(adjustForClockChange(first, NOW + setting).state, NOW + setting)).toBe(false);
   });
 });

@@ -182,6 +182,8 @@ export function alertmanagerOutcome(status: number, retryAfterMs: number | undef
 /** The `alertmanager` channel type. */
 export const alertmanagerChannel: Channel<AlertmanagerChannelSpec> = {
   type: 'alertmanager',
+  // Alertmanager resolves an alert whose endsAt passes: each scan sends it again while it fires.
+  resendsFiring: true,
 
   send(spec, message, ctx) {
     const intervalMs = ctx.intervalMs !== undefined && ctx.intervalMs > 0 ? ctx.intervalMs : DEFAULT_INTERVAL_MS;

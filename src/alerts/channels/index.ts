@@ -34,6 +34,11 @@ export function channelFor<S extends ChannelSpec>(spec: S): Channel<S> | undefin
   return channel as Channel<S> | undefined;
 }
 
+/** The names of the channels whose type needs a firing alert sent again every scan (`resendsFiring`). */
+export function channelsResendingFiring(channels: Readonly<Record<string, ChannelSpec>>): string[] {
+  return Object.entries(channels).flatMap(([name, spec]) => (channelFor(spec)?.resendsFiring ? [name] : []));
+}
+
 /** The strings of a spec that must never appear in an error or a log line. */
 export function channelSecrets(spec: ChannelSpec): string[] {
   switch (spec.type) {
