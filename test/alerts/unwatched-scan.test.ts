@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Notice } from '../../src/alerts/types.js';
 import { reply, serverScope, startHttpServer } from '../helpers/servers.js';
 import { MINUTE, simWorkspace } from '../helpers/sim.js';
+import { hookAlerts } from '../helpers/webhook-receiver.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -20,12 +21,7 @@ async function receiver() {
 /** Services that are always down (`false` exits 1), alerting at once to "hook". */
 function manifest(hookUrl: string, services: string): string {
   return `version: 1
-alerts:
-  levels:
-    critical: { threshold: 1, cooldown: 1h, channels: [hook] }
-  channels:
-    hook: { type: webhook, url: "${hookUrl}", timeout: 5s }
-services:
+${hookAlerts(hookUrl)}services:
 ${services}`;
 }
 

@@ -28,3 +28,16 @@ export async function webhookReceiver(scope: ReturnType<typeof serverScope>): Pr
   );
   return { url: server.url('/hook'), requests: server.requests, accepted, answer: (handler) => { answer = handler; } };
 }
+
+/**
+ * The `alerts:` block of a test manifest (top level, ending in a newline): one level, critical,
+ * that sends to a webhook channel named "hook" at `url`.
+ */
+export function hookAlerts(url: string, { threshold = 1, timeout = '5s' }: { threshold?: number; timeout?: string } = {}): string {
+  return `alerts:
+  levels:
+    critical: { threshold: ${threshold}, cooldown: 1h, channels: [hook] }
+  channels:
+    hook: { type: webhook, url: "${url}", timeout: ${timeout} }
+`;
+}

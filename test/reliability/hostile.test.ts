@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/cli.js';
 import { serverScope, startTcpServer, type RunningServer } from '../helpers/servers.js';
 import { builtCli } from './support.js';
+import { hookAlerts } from '../helpers/webhook-receiver.js';
 
 const servers = serverScope();
 let ws: Workspace | undefined;
@@ -125,12 +126,7 @@ describe('hostile HTTP endpoints', () => {
 log_file: heal.log
 scan_timeout: ${SCAN_TIMEOUT_MS / 1000}s
 defaults: { timeout: ${TIMEOUT_MS / 1000}s }
-alerts:
-  levels:
-    critical: { threshold: 1, cooldown: 1h, channels: [hook] }
-  channels:
-    hook: { type: webhook, url: "${url(hugeError)}", timeout: 2s }
-services:
+${hookAlerts(url(hugeError), { timeout: '2s' })}services:
   endless:       { checks: [ { type: http, url: "${url(endless)}", body_contains: never-there } ] }
   gigabytes:     { checks: [ { type: http, url: "${url(gigabytes)}", json: { path: status, equals: up } } ] }
   gigabytes-text: { checks: [ { type: http, url: "${url(gigabytes)}", body_contains: never-there } ] }

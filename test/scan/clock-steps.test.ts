@@ -11,6 +11,7 @@ import type { Notice } from '../../src/alerts/types.js';
 import { statusView } from '../../src/status/view.js';
 import { serverScope, startHttpServer } from '../helpers/servers.js';
 import { DAY, MINUTE, simWorkspace, type SimWorkspace } from '../helpers/sim.js';
+import { hookAlerts } from '../helpers/webhook-receiver.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -31,12 +32,7 @@ async function receiver() {
 function manifest(hookUrl: string): string {
   return `version: 1
 defaults: { cooldown: 5m, start_grace: 0s, verify_timeout: 2s }
-alerts:
-  levels:
-    critical: { threshold: 1, cooldown: 1h, channels: [hook] }
-  channels:
-    hook: { type: webhook, url: "${hookUrl}", timeout: 5s }
-services:
+${hookAlerts(hookUrl)}services:
   web:
     checks: [ { type: command, run: [test, -e, up] } ]
     restart: { type: command, run: [touch, up] }

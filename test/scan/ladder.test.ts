@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceReport } from '../../src/scan/index.js';
 import { serverScope } from '../helpers/servers.js';
 import { MINUTE, SIM_T0, simWorkspace, type SimWorkspace } from '../helpers/sim.js';
-import { webhookReceiver } from '../helpers/webhook-receiver.js';
+import { webhookReceiver, hookAlerts } from '../helpers/webhook-receiver.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -23,12 +23,7 @@ const RESTART = `{ type: command, run: [sh, -c, "echo restart >> restarts.txt; i
 function manifest(hookUrl: string): string {
   return `version: 1
 defaults: { verify_timeout: 2s }
-alerts:
-  levels:
-    critical: { threshold: 3, cooldown: 1h, channels: [hook] }
-  channels:
-    hook: { type: webhook, url: "${hookUrl}", timeout: 5s }
-services:
+${hookAlerts(hookUrl, { threshold: 3 })}services:
   web:
     checks: [ { type: command, run: [test, -e, up] } ]
     restart: ${RESTART}

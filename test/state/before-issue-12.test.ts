@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadState } from '../../src/state/store.js';
 import { serverScope } from '../helpers/servers.js';
 import { HOUR, MINUTE, simWorkspace } from '../helpers/sim.js';
-import { webhookReceiver } from '../helpers/webhook-receiver.js';
+import { webhookReceiver, hookAlerts } from '../helpers/webhook-receiver.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -57,12 +57,7 @@ describe('a state file from before issue 12', () => {
   it('restarts a service the old mark held for good, and resolves the alerts it left open', async () => {
     const hook = await webhookReceiver(servers);
     const ws = await simWorkspace(`version: 1
-alerts:
-  levels:
-    critical: { threshold: 3, cooldown: 1h, channels: [hook] }
-  channels:
-    hook: { type: webhook, url: "${hook.url}", timeout: 5s }
-services:
+${hookAlerts(hook.url, { threshold: 3 })}services:
   web:
     checks: [ { type: command, run: [test, -e, up] } ]
     restart: { type: command, run: [touch, up] }
