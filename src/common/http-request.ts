@@ -9,7 +9,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { describeSocketError, timedOutAfter } from '../checks/port.js';
+import { timedOutAfter } from '../checks/port.js';
+import { describeSocketError } from './error-text.js';
 
 export type SendRequestOptions = {
   /** @default 'GET' */

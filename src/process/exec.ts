@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { firstLine } from '../common/error-text.js';
 import { endGroup, stoppingBy, trackGroup } from './group.js';
 
 /** How {@link exec} runs a command. */
@@ -212,9 +213,4 @@ function outputSettled(...captures: Capture[]): Promise<void> {
 
 function failed(failure: string): ExecResult {
   return { exitCode: undefined, timedOut: false, stdout: '', stderr: '', failure };
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 200 ? `${line.slice(0, 200).trim()}…` : line.trim();
 }

@@ -4,6 +4,7 @@
  */
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../common/duration.js';
+import { firstLine } from '../common/error-text.js';
 
 /** launchctl exit codes heal acts on. */
 export const LAUNCHCTL_EXIT = {
@@ -109,11 +110,6 @@ export function legacyFailure(result: Extract<LaunchctlResult, { ok: true }>): {
     if (match) return { code: Number(match[1]), said: match[0].trim() };
   }
   return undefined;
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /**

@@ -13,7 +13,7 @@
  * errors are built from the status and a short reason, and anything else is redacted of the URL
  * and the token.
  */
-import { describeSocketError } from '../../checks/port.js';
+import { describeSocketError } from '../../common/error-text.js';
 import { formatDuration } from '../../common/duration.js';
 import { sendRequest, type HttpFailure } from '../../common/http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';

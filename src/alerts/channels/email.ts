@@ -12,6 +12,7 @@
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { formatDuration } from '../../common/duration.js';
+import { socketErrorReason } from '../../common/error-text.js';
 import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';
 import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';
@@ -45,16 +46,6 @@ export function emailSecrets(spec: Pick<EmailChannelSpec, 'user' | 'pass'>): str
     Buffer.from(`${user}\u0000${user}\u0000${spec.pass}`).toString('base64'),
   ];
 }
-
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host lookup failed',
-};
 
 /** The server's reply on one line, cut short. */
 function reply(error: SmtpError): string {
@@ -100,7 +91,7 @@ export function outcomeForSmtpError(error: unknown, spec: Pick<EmailChannelSpec,
     case 'EMESSAGE':
       return { ok: false, retryable: false, error: cut(oneLine(err.message), 200) };
     default: {
-      const reason = SOCKET_REASONS[system];
+      const reason = socketErrorReason(system);
       if (reason) return { ok: false, retryable: true, error: `${where}: ${reason}` };
       return { ok: false, retryable: true, error: `${where}: ${cut(oneLine(err.message), 200)}${err.code ? ` (${err.code})` : ''}` };
     }
