@@ -7,8 +7,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { HttpCheckSpec } from '../manifest/schema.js';
+import { timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
-import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The most of a body that is ever read. */

@@ -3,15 +3,10 @@
  * attempt's budget runs out; the socket is closed at once either way.
  */
 import { connect } from 'node:net';
-import { formatDuration } from '../common/duration.js';
+import { timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
 import type { PortCheckSpec } from '../manifest/schema.js';
 import type { Check, CheckOutcome } from './types.js';
-
-/** The one-line error of an attempt that ran out of time ("timed out after 3s"). */
-export function timedOutAfter(timeoutMs: number): string {
-  return `timed out after ${formatDuration(timeoutMs)}`;
-}
 
 /** "[::1]" in a manifest is "::1" to node:net. */
 function bareHost(host: string): string {

@@ -5,10 +5,10 @@
  * nothing about services: it only says what each check saw.
  */
 import { setMaxListeners } from 'node:events';
+import { timedOutAfter } from '../common/deadline.js';
 import type { Deps } from '../deps.js';
 import type { CheckPlan } from '../manifest/resolve.js';
 import { describeCheck, runCheckOnce } from './index.js';
-import { timedOutAfter } from './port.js';
 import type { CheckOutcome } from './types.js';
 
 /** One check the caller wants run, under a key of its choosing (e.g. "api#0"); keys are unique. */

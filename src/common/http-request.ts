@@ -9,7 +9,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { timedOutAfter } from '../checks/port.js';
+import { timedOutAfter } from './deadline.js';
 import { describeSocketError } from './error-text.js';
 
 export type SendRequestOptions = {

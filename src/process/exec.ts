@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { timedOutAfter } from '../common/deadline.js';
 import { firstLine } from '../common/error-text.js';
 import { endGroup, stoppingBy, trackGroup } from './group.js';
 
@@ -36,7 +37,7 @@ export type ExecResult = {
   /** At most {@link OUTPUT_CAP_BYTES} of it, without its final newline. */
   stdout: string;
   stderr: string;
-  /** Set when it did not exit 0: a one-line reason ("exit 1: …", "timed out after 3000ms", "…: not found"). */
+  /** Set when it did not exit 0: a one-line reason ("exit 1: …", "timed out after 3s", "…: not found"). */
   failure?: string;
   /** The program could not be started at all (ENOENT, EACCES). */
   notFound?: boolean;
@@ -106,7 +107,7 @@ function waitFor(child: ChildProcess, file: string, options: ExecOptions): Promi
 
     const judge = (code: number | null | undefined, signal: NodeJS.Signals | null): ExecResult => {
       const base = { exitCode: code ?? undefined, timedOut: cut === 'timeout', stdout: stdout.text(), stderr: stderr.text() };
-      if (cut === 'timeout') return { ...base, failure: `timed out after ${options.timeoutMs}ms` };
+      if (cut === 'timeout') return { ...base, failure: timedOutAfter(options.timeoutMs) };
       if (cut === 'aborted') return { ...base, failure: 'cancelled at the scan deadline' };
       if (code === 0) return base;
       const said = firstLine(base.stderr) || firstLine(base.stdout);

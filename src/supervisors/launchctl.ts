@@ -3,6 +3,7 @@
  * launchctl call (argv, never a shell) within a budget, and what launchctl's exit codes mean.
  */
 import type { Deps } from '../deps.js';
+import { timedOutAfter } from '../common/deadline.js';
 import { formatDuration } from '../common/duration.js';
 import { firstLine } from '../common/error-text.js';
 
@@ -96,7 +97,7 @@ export async function runLaunchctl(
 /** "launchctl print … timed out after 2s", or naming the whole budget when the call had only part of it. */
 export function timedOut(call: string, options: { timeoutMs: number; budgetMs?: number }): string {
   return options.budgetMs === undefined
-    ? `${call} timed out after ${formatDuration(options.timeoutMs)}`
+    ? `${call} ${timedOutAfter(options.timeoutMs)}`
     : `${call} timed out: the ${formatDuration(options.budgetMs)} restart timeout ran out`;
 }
 

@@ -7,7 +7,7 @@
  * URL, so its userinfo and query string (often the token) stay out of logs.
  */
 import type * as http from 'node:http';
-import { timedOutAfter } from '../../checks/port.js';
+import { timedOutAfter } from '../../common/deadline.js';
 import { sendRequest } from '../../common/http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
 import { cut, isoTime, oneLine, subject } from '../format.js';
