@@ -13,7 +13,7 @@
  * errors are built from the status and a short reason, and anything else is redacted of the URL
  * and the token.
  */
-import { timedOutAfter } from '../../common/deadline.js';
+import { anySignal, timedOutAfter } from '../../common/deadline.js';
 import { describeSocketError } from '../../common/error-text.js';
 import { formatDuration } from '../../common/duration.js';
 import { sendRequest, type HttpFailure } from '../../common/http-request.js';
@@ -272,20 +272,6 @@ export function outcomeForDiscordError(error: unknown, timeoutMs: number, bodyRe
   }
   if (err.name === 'AbortError') return { ok: false, retryable: true, error: timedOutAfter(timeoutMs) };
   return { ok: false, retryable: true, error: describeSocketError(err) };
-}
-
-/** An AbortSignal that aborts when any of `signals` does. */
-function anySignal(signals: readonly (AbortSignal | null | undefined)[]): AbortSignal {
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (!signal) continue;
-    if (signal.aborted) {
-      controller.abort();
-      break;
-    }
-    signal.addEventListener('abort', () => controller.abort(), { once: true });
-  }
-  return controller.signal;
 }
 
 /** The `discord` channel type. */
