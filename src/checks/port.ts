@@ -3,7 +3,7 @@
  * attempt's budget runs out; the socket is closed at once either way.
  */
 import { connect } from 'node:net';
-import { timedOutAfter } from '../common/deadline.js';
+import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
 import type { PortCheckSpec } from '../manifest/schema.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -25,14 +25,14 @@ export const portChecker: Check<PortCheckSpec> = {
   run(spec, ctx) {
     const started = ctx.deps.now();
     return new Promise<CheckOutcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      /** Stops waiting for the budget and the signal. */
+      let stopWaiting: (() => void) | undefined;
       let settled = false;
       const socket = connect({ host: bareHost(spec.host), port: spec.port });
       const finish = (error?: string): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onTimeout);
+        stopWaiting?.();
         socket.destroy();
         const latencyMs = ctx.deps.now() - started;
         resolve(error === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, error });
@@ -42,9 +42,7 @@ export const portChecker: Check<PortCheckSpec> = {
       // Kept after settling too, so a late error on a destroyed socket is never unhandled.
       socket.on('error', (error) => finish(describeSocketError(error)));
       socket.once('connect', () => finish());
-      if (ctx.signal.aborted) return onTimeout();
-      ctx.signal.addEventListener('abort', onTimeout, { once: true });
-      timer = setTimeout(onTimeout, ctx.timeoutMs);
+      stopWaiting = onTimeoutOrAbort(ctx.timeoutMs, [ctx.signal], onTimeout);
     });
   },
 };
