@@ -100,7 +100,7 @@ export function openLogForAppend(path: string): { ok: true; fd: number; size: nu
     // O_NONBLOCK: a FIFO planted in the file's place fails at once instead of blocking the scan.
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ELOOP') return refuse(`${path} is a symbolic link: heal appends a service's output to no link; remove it (rm ${path})`);
     if (code === 'ENXIO') return refuse(`${path} is not a regular file; remove it (rm ${path})`);
     return unwritable(error, `cannot open the service log ${path}`);
