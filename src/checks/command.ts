@@ -3,8 +3,8 @@
  * budget. It runs in `cwd`, resolved against the manifest's folder (the folder itself when absent).
  */
 import { resolve } from 'node:path';
+import { timedOutAfter } from '../common/deadline.js';
 import type { CommandCheckSpec } from '../manifest/schema.js';
-import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Shows argv as one would type it, quoting what needs quotes. */

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { aheadOf, CLOCK_TOLERANCE_MS, elapsedSince } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
+import { errnoCode } from '../common/fs-errors.js';
 import type { FileCheckSpec } from '../manifest/schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
@@ -29,7 +30,7 @@ export const fileChecker: Check<FileCheckSpec> = {
     try {
       ({ mtimeMs } = await stat(resolve(ctx.baseDir, spec.path)));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errnoCode(error);
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied:' : `cannot read (${code ?? 'error'})`;
       return { ok: false, latencyMs: latency(), error: `${why} ${spec.path}` };
     }

@@ -7,7 +7,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { HttpCheckSpec } from '../manifest/schema.js';
-import { describeSocketError, timedOutAfter } from './port.js';
+import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
+import { describeSocketError } from '../common/error-text.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The most of a body that is ever read. */
@@ -107,7 +108,8 @@ export const httpChecker: Check<HttpCheckSpec> = {
   run(spec, ctx) {
     const started = ctx.deps.now();
     return new Promise<CheckOutcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      /** Stops waiting for the budget and the signal. */
+      let stopWaiting: (() => void) | undefined;
       let settled = false;
       let request: http.ClientRequest | undefined;
       let response: http.IncomingMessage | undefined;
@@ -115,8 +117,7 @@ export const httpChecker: Check<HttpCheckSpec> = {
       const finish = (error?: string, detail?: string): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onTimeout);
+        stopWaiting?.();
         response?.destroy();
         request?.destroy();
         const latencyMs = ctx.deps.now() - started;
@@ -125,9 +126,8 @@ export const httpChecker: Check<HttpCheckSpec> = {
       };
       const onTimeout = (): void => finish(timedOutAfter(ctx.timeoutMs));
 
-      if (ctx.signal.aborted) return onTimeout();
-      ctx.signal.addEventListener('abort', onTimeout, { once: true });
-      timer = setTimeout(onTimeout, ctx.timeoutMs);
+      stopWaiting = onTimeoutOrAbort(ctx.timeoutMs, [ctx.signal], onTimeout);
+      if (settled) return;
 
       let url: URL;
       try {

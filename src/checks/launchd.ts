@@ -4,9 +4,9 @@
  * it asks `gui/<uid>`, then `user/<uid>` when the gui domain does not exist here (exit 112 or
  * 125: a Mac nobody is logged in to at the screen).
  */
+import { timedOutAfter } from '../common/deadline.js';
 import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
 import type { LaunchdCheckSpec } from '../manifest/schema.js';
-import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Reads `launchctl print` output: healthy with a pid, else why not. */

@@ -5,10 +5,10 @@
  * nothing about services: it only says what each check saw.
  */
 import { setMaxListeners } from 'node:events';
+import { deadlineSignal, onceAborted, timedOutAfter } from '../common/deadline.js';
 import type { Deps } from '../deps.js';
 import type { CheckPlan } from '../manifest/resolve.js';
 import { describeCheck, runCheckOnce } from './index.js';
-import { timedOutAfter } from './port.js';
 import type { CheckOutcome } from './types.js';
 
 /** One check the caller wants run, under a key of its choosing (e.g. "api#0"); keys are unique. */
@@ -36,9 +36,6 @@ export const DEFAULT_CONCURRENCY = 64;
  */
 const ABANDON_AFTER_MS = 20;
 
-/** setTimeout's longest delay; a longer one would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Runs every item, each attempt bounded by min(plan.timeoutMs, time left to the deadline),
  * retrying failures `plan.retries` times `plan.retryDelayMs` apart while the deadline allows.
@@ -50,7 +47,9 @@ export async function runChecks(
   options: RunChecksOptions,
 ): Promise<Map<string, CheckOutcome>> {
   const byIdentity = new Map<string, CheckOutcome>();
-  const scan = scanSignal(options);
+  // Aborts at the deadline or when the caller's signal does; every attempt and retry pause listens to it.
+  const scan = deadlineSignal(options.deadline - options.deps.now(), [options.signal]);
+  setMaxListeners(0, scan.signal);
   try {
     const plans = new Map<string, CheckPlan>();
     for (const { plan } of items) {
@@ -139,18 +138,15 @@ async function runAttempt(
   options: RunChecksOptions,
   scan: AbortSignal,
 ): Promise<CheckOutcome> {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  const timer = setTimeout(abort, Math.min(timeoutMs, MAX_TIMER_MS));
-  scan.addEventListener('abort', abort, { once: true });
+  const attempt = deadlineSignal(timeoutMs, [scan]);
   try {
-    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: controller.signal, timeoutMs, baseDir: options.baseDir });
-    const outcome = await settleSoonAfterAbort(run, controller.signal, () => ({
+    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: attempt.signal, timeoutMs, baseDir: options.baseDir });
+    const outcome = await settleSoonAfterAbort(run, attempt.signal, () => ({
       ok: false,
       latencyMs: timeoutMs,
       error: timedOutAfter(timeoutMs),
     }));
-    if (outcome.ok || !controller.signal.aborted) return outcome;
+    if (outcome.ok || !attempt.signal.aborted) return outcome;
     // Say why the budget was short: the checks only know that their signal aborted.
     if (options.signal?.aborted) return { ...outcome, error: 'stopped before it finished' };
     if (timeoutMs < plan.timeoutMs && outcome.error === timedOutAfter(timeoutMs)) {
@@ -158,9 +154,7 @@ async function runAttempt(
     }
     return outcome;
   } finally {
-    clearTimeout(timer);
-    scan.removeEventListener('abort', abort);
-    controller.abort();
+    attempt.end();
   }
 }
 
@@ -188,29 +182,7 @@ function settleSoonAfterAbort(
 
 /** Resolves `ms` after the signal aborts. */
 function afterAbort(signal: AbortSignal, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const later = (): void => void setTimeout(resolve, ms).unref();
-    if (signal.aborted) later();
-    else signal.addEventListener('abort', later, { once: true });
-  });
-}
-
-/** A signal that aborts at the deadline or when the caller's signal does. */
-function scanSignal(options: RunChecksOptions): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  // Every running attempt and retry pause listens to it.
-  setMaxListeners(0, controller.signal);
-  const abort = (): void => controller.abort();
-  const timer = setTimeout(abort, Math.min(Math.max(0, options.deadline - options.deps.now()), MAX_TIMER_MS));
-  options.signal?.addEventListener('abort', abort, { once: true });
-  if (options.signal?.aborted) abort();
-  return {
-    signal: controller.signal,
-    dispose() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', abort);
-    },
-  };
+  return new Promise((resolve) => onceAborted(signal, () => void setTimeout(resolve, ms).unref()));
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */

@@ -5,9 +5,9 @@
  * is not an error to systemctl (exit 0, LoadState=not-found, ActiveState=inactive), so the check
  * says "not found" itself: a typo in `unit:` must not read as a service that is merely stopped.
  */
+import { timedOutAfter } from '../common/deadline.js';
 import { parseShow, runSystemctl } from '../supervisors/systemctl.js';
 import type { SystemdCheckSpec } from '../manifest/schema.js';
-import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 
 const HEALTHY_STATES = new Set(['active', 'reloading']);

@@ -9,7 +9,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { describeSocketError, timedOutAfter } from '../checks/port.js';
+import { onTimeoutOrAbort, timedOutAfter } from './deadline.js';
+import { describeSocketError } from './error-text.js';
 
 export type SendRequestOptions = {
   /** @default 'GET' */
@@ -76,12 +77,13 @@ export function sendRequest(url: URL, options: SendRequestOptions): Promise<Send
     let received = 0;
     /** The whole request was handed to the socket ('finish'). */
     let written = false;
+    /** Stops waiting for the timeout and the signal. */
+    let stopWaiting: (() => void) | undefined;
 
     const settle = (result: SendRequestResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting?.();
       response?.destroy();
       request?.destroy();
       resolve(result);
@@ -94,13 +96,11 @@ export function sendRequest(url: URL, options: SendRequestOptions): Promise<Send
       if (reply) answer(reply, false, error);
       else settle({ ok: false, error, timedOut: cause.timedOut ?? false, aborted: cause.aborted ?? false, written });
     };
-    function onAbort(): void {
-      stop('cancelled', { aborted: true });
-    }
 
-    const timer = setTimeout(() => stop(timedOutAfter(timeoutMs), { timedOut: true }), timeoutMs);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = onTimeoutOrAbort(timeoutMs, [signal], (why) =>
+      why === 'timeout' ? stop(timedOutAfter(timeoutMs), { timedOut: true }) : stop('cancelled', { aborted: true }),
+    );
+    if (settled) return;
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return stop('the URL must be http or https');
 
     const headers: http.OutgoingHttpHeaders = { ...options.headers, connection: 'close' };

@@ -3,6 +3,7 @@
  * `crontab -` replaces it from stdin. Always argv, never a shell.
  */
 import { spawn } from 'node:child_process';
+import { firstLine } from '../common/error-text.js';
 import { HealError } from '../common/errors.js';
 
 /** How long one crontab call may take. */
@@ -25,7 +26,7 @@ export async function writeCrontab(table: string, env: NodeJS.ProcessEnv = proce
 }
 
 function describe(result: Result): string {
-  const said = result.stderr.trim().split('\n')[0];
+  const said = firstLine(result.stderr);
   return `${result.code === null ? 'timed out' : `exit ${result.code}`}${said ? `: ${said}` : ''}`;
 }
 

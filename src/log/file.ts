@@ -10,6 +10,7 @@
  */
 import { chmodSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../common/fs-errors.js';
 
 /** The manifest's `log_rotate`, in the logger's terms. */
 export type LogRotation = {
@@ -28,7 +29,7 @@ export function rotatedFile(file: string, n: number): string {
 }
 
 function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return errnoCode(error) === 'ENOENT';
 }
 
 /** Renames `from` to `to` (replacing it); false when `from` does not exist. */

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../common/errors.js';
+import { errnoCode } from '../common/fs-errors.js';
 import { readCachedManifest, writeCachedManifest } from './cache.js';
 import type { Manifest } from './schema.js';
 
@@ -69,7 +70,7 @@ export async function loadManifest(
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     throw new ConfigError([`${absolute}: cannot read the manifest (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`]);
   }
   const cached = options.cache === false ? undefined : await readCachedManifest(absolute, text, env);

@@ -17,6 +17,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { errnoCode } from '../common/fs-errors.js';
 import { interpolatedSecrets, redactor } from '../common/redact.js';
 import type { PathSegment } from './interpolate.js';
 import { formatPath, problemLine } from './problem-line.js';
@@ -121,7 +122,7 @@ async function probe(path: string): Promise<Found> {
     if (!info.isFile()) return 'not-a-file';
     return (await access(path, constants.X_OK).then(() => true, () => false)) ? 'executable' : 'not-executable';
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : { error: code ?? String(error) };
   }
 }

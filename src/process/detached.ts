@@ -47,7 +47,7 @@ export function spawnDetached(argv: readonly string[], options: DetachOptions): 
   // A log the disk refuses (full, read-only: even a recursive mkdir there says ENOENT) must not
   // keep the service down: it runs, its output discarded. A log refused for safety (a link, a
   // FIFO, a hard link) still stops the start.
-  if (!opened.ok && !opened.unwritable) return Promise.resolve(opened);
+  if (!opened.ok && !opened.logUnavailable) return Promise.resolve(opened);
   const log = opened.ok ? opened : undefined;
   const fd = log ? log.fd : 'ignore';
   const size = log?.size ?? 0;
@@ -82,28 +82,29 @@ export function spawnDetached(argv: readonly string[], options: DetachOptions): 
 /**
  * Opens `path` for appending (created 0600, its folder 0700), refusing — with the fix — a
  * symbolic link (the file or its folder), anything but a regular file, and a file with other
- * hard links. `size` is where this run's output begins.
+ * hard links. `size` is where this run's output begins. `logUnavailable` says the disk refused
+ * (full, read-only, gone), not heal's safety rules: the service may then run without its log.
  */
-export function openLogForAppend(path: string): { ok: true; fd: number; size: number } | { ok: false; error: string; unwritable?: boolean } {
+export function openLogForAppend(path: string): { ok: true; fd: number; size: number } | { ok: false; error: string; logUnavailable?: boolean } {
   const dir = dirname(path);
   const refuse = (error: string) => ({ ok: false as const, error });
   // The disk refused (full, read-only, gone): the service may run without its log.
-  const unwritable = (error: unknown, what: string) => ({ ok: false as const, error: `${what}: ${(error as Error).message}`, unwritable: true });
+  const unavailable = (error: unknown, what: string) => ({ ok: false as const, error: `${what}: ${(error as Error).message}`, logUnavailable: true });
   try {
     if (isSymlink(dir)) return refuse(`${dir} is a symbolic link: heal writes no service log through a link; remove it (rm ${dir}) and heal makes the folder`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    return unwritable(plainMkdirError(dir, error), `cannot make the log folder ${dir}`);
+    return unavailable(plainMkdirError(dir, error), `cannot make the log folder ${dir}`);
   }
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO planted in the file's place fails at once instead of blocking the scan.
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ELOOP') return refuse(`${path} is a symbolic link: heal appends a service's output to no link; remove it (rm ${path})`);
     if (code === 'ENXIO') return refuse(`${path} is not a regular file; remove it (rm ${path})`);
-    return unwritable(error, `cannot open the service log ${path}`);
+    return unavailable(error, `cannot open the service log ${path}`);
   }
   const stat = fstatSync(fd);
   const problem = !stat.isFile() ? 'is not a regular file' : stat.nlink > 1 ? `has ${stat.nlink} hard links (another name for the same file)` : undefined;

@@ -15,6 +15,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { onTimeoutOrAbort, timedOutAfter, type WaitEnd } from '../common/deadline.js';
+import { firstLine } from '../common/error-text.js';
 import { endGroup, stoppingBy, trackGroup } from './group.js';
 
 /** How {@link exec} runs a command. */
@@ -35,14 +37,12 @@ export type ExecResult = {
   /** At most {@link OUTPUT_CAP_BYTES} of it, without its final newline. */
   stdout: string;
   stderr: string;
-  /** Set when it did not exit 0: a one-line reason ("exit 1: …", "timed out after 3000ms", "…: not found"). */
+  /** Set when it did not exit 0: a one-line reason ("exit 1: …", "timed out after 3s", "…: not found"). */
   failure?: string;
   /** The program could not be started at all (ENOENT, EACCES). */
   notFound?: boolean;
 };
 
-/** setTimeout's longest delay; a longer one would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Output kept per stream; the rest is read and discarded. */
 export const OUTPUT_CAP_BYTES = 256 * 1024;
 /** Between SIGTERM and SIGKILL of a group that ran out of time. */
@@ -78,34 +78,33 @@ export function exec(argv: readonly string[], options: ExecOptions): Promise<Exe
 function waitFor(child: ChildProcess, file: string, options: ExecOptions): Promise<ExecResult> {
   return new Promise((resolve) => {
     let settled = false;
-    let cut: 'timeout' | 'aborted' | undefined;
+    let cut: WaitEnd | undefined;
     let guard: NodeJS.Timeout | undefined;
+    /** Stops waiting for the timeout and the signal. */
+    let stopWaiting: (() => void) | undefined;
     const stdout = capture(child.stdout);
     const stderr = capture(child.stderr);
 
     const settle = (result: ExecResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      stopWaiting?.();
       clearTimeout(guard);
-      options.signal?.removeEventListener('abort', onAbort);
       // A background process still holding the pipes: keep draining them, but not the event loop.
       for (const c of [stdout, stderr]) c.release();
       if (!stoppingBy()) resolve(result);
     };
-    const end = (why: 'timeout' | 'aborted'): void => {
+    const end = (why: WaitEnd): void => {
       if (cut || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       cut = why;
       endGroup(child.pid, KILL_GRACE_MS);
       // A leader stuck in the kernel (uninterruptible I/O) must not hold the scan.
       guard = setTimeout(() => settle(judge(undefined, null)), KILL_GRACE_MS + AFTER_KILL_MS);
     };
-    const onAbort = (): void => end('aborted');
-    const timer = setTimeout(() => end('timeout'), Math.min(Math.max(0, options.timeoutMs), MAX_TIMER_MS));
 
     const judge = (code: number | null | undefined, signal: NodeJS.Signals | null): ExecResult => {
       const base = { exitCode: code ?? undefined, timedOut: cut === 'timeout', stdout: stdout.text(), stderr: stderr.text() };
-      if (cut === 'timeout') return { ...base, failure: `timed out after ${options.timeoutMs}ms` };
+      if (cut === 'timeout') return { ...base, failure: timedOutAfter(options.timeoutMs) };
       if (cut === 'aborted') return { ...base, failure: 'cancelled at the scan deadline' };
       if (code === 0) return base;
       const said = firstLine(base.stderr) || firstLine(base.stdout);
@@ -126,13 +125,12 @@ function waitFor(child: ChildProcess, file: string, options: ExecOptions): Promi
       settle({ ...base, failure: `${file}: ${error.message}` });
     });
     child.once('exit', (code, signal) => {
-      clearTimeout(timer);
+      stopWaiting?.();
       void outputSettled(stdout, stderr).then(() => settle(judge(code, signal)));
     });
     if (child.pid === undefined) return;
     trackGroup(child);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
+    stopWaiting = onTimeoutOrAbort(options.timeoutMs, [options.signal], end);
   });
 }
 
@@ -212,9 +210,4 @@ function outputSettled(...captures: Capture[]): Promise<void> {
 
 function failed(failure: string): ExecResult {
   return { exitCode: undefined, timedOut: false, stdout: '', stderr: '', failure };
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 200 ? `${line.slice(0, 200).trim()}…` : line.trim();
 }

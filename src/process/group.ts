@@ -6,6 +6,7 @@
  * `detach: true` is never registered here: it must outlive the scan.
  */
 import type { ChildProcess } from 'node:child_process';
+import { within } from '../common/deadline.js';
 
 /** Running group leaders: pgid → resolves when the leader exited. */
 const running = new Map<number, Promise<void>>();
@@ -65,12 +66,7 @@ export async function stopAllGroups(signal: NodeJS.Signals, graceMs: number): Pr
   stoppedBy ??= signal;
   const groups = [...running];
   for (const [pgid] of groups) endGroup(pgid, graceMs);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(groups.map(([, exited]) => exited)),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-  ]);
-  clearTimeout(timer);
+  await within(Promise.all(groups.map(([, exited]) => exited)), graceMs, () => undefined);
   // A leader that exited on SIGTERM may leave members that ignored it: they go too.
   for (const [pgid] of groups) if (doomed.delete(pgid)) signalGroup(pgid, 'SIGKILL');
   return groups.length;

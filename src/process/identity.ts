@@ -10,6 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { errnoCode } from '../common/fs-errors.js';
 
 /** What identifies a process: its pid, and where available when and where it was started. */
 export type ProcessIdentity = {
@@ -71,24 +72,55 @@ export async function liveness(recorded: Pick<ProcessIdentity, 'pid' | 'start'>)
   return now === recorded.start ? 'alive' : 'replaced';
 }
 
-/** Whether a process with this pid exists (EPERM: it does, it just is not ours to signal). */
+/**
+ * Whether a process with this pid exists, as `kill(pid, 0)` says: a zombie (exited, not reaped
+ * yet) still does, and so does another user's process (EPERM: it exists, it is not ours to signal).
+ */
 export function pidExists(pid: number): boolean {
+  return signalProbe(pid) !== 'none';
+}
+
+/** What {@link probePid} says of a pid. */
+export type PidState = 'alive' | 'gone' | 'foreign';
+
+/**
+ * Whether the pid is a running process, for waiting on one to go: `gone` when no process has it
+ * or it is a zombie (it has exited; only its parent's wait is missing — Linux only, elsewhere a
+ * zombie counts as alive), `foreign` when it runs but belongs to someone we may not signal, else
+ * `alive`.
+ */
+export function probePid(pid: number): PidState {
+  const probe = signalProbe(pid);
+  if (probe === 'none') return 'gone';
+  if (probe === 'foreign') return 'foreign';
+  return procStat(pid)?.[0] === 'Z' ? 'gone' : 'alive';
+}
+
+/** `kill(pid, 0)`: the process is ours to signal, exists but is not ours (EPERM), or there is none. */
+function signalProbe(pid: number): 'ours' | 'foreign' | 'none' {
   try {
     process.kill(pid, 0);
-    return true;
+    return 'ours';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(error) === 'EPERM' ? 'foreign' : 'none';
   }
+}
+
+/**
+ * The fields of /proc/<pid>/stat from field 3 (the state: "R", "S", "Z", …) on; undefined when
+ * it cannot be read (no such process, or no /proc).
+ */
+function procStat(pid: number): string[] | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  // The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
+  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined when unreadable. */
 function linuxStart(pid: number): { start: string; zombie: boolean } | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  // The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const start = fields[22 - 3];
-  return start ? { start, zombie: fields[0] === 'Z' } : undefined;
+  const fields = procStat(pid);
+  const start = fields?.[22 - 3];
+  return fields && start ? { start, zombie: fields[0] === 'Z' } : undefined;
 }
 
 /** `ps -o lstart= -p <pid>`: the process's start time as ps prints it; undefined when none. */

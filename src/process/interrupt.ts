@@ -8,6 +8,7 @@
  * stays (a heal is saved before its restart runs), nothing cut short by the stop is recorded.
  */
 import { constants } from 'node:os';
+import { within } from '../common/deadline.js';
 import { stopAllGroups } from './group.js';
 
 /** Time the running commands get to exit on SIGTERM before SIGKILL, and the cleanups to finish. */
@@ -52,16 +53,11 @@ export function handleInterrupts(): void {
 async function stop(signal: NodeJS.Signals): Promise<string> {
   // Commands first: a scan that takes the lock next must not overlap a restart still running.
   const ended = await stopAllGroups(signal, STOP_GRACE_MS);
-  const cleaned = await within(Promise.allSettled([...cleanups].map(async (cleanup) => cleanup())), STOP_GRACE_MS * 2);
+  const cleaned = await within(Promise.allSettled([...cleanups].map(async (cleanup) => cleanup())), STOP_GRACE_MS * 2, () => 'late' as const);
   const commands = ended === 1 ? '1 running command' : `${ended} running commands`;
   const problems =
     cleaned === 'late'
       ? ['cleanup did not finish in time']
       : cleaned.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
   return `heal: stopped by ${signal}: ended ${commands}${problems.map((p) => `; ${p}`).join('')}; exit ${exitCodeForSignal(signal)}\n`;
-}
-
-function within<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work, new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -2,10 +2,10 @@
  * Stopping an old process gracefully: SIGTERM, a grace period, then SIGKILL. Used by the
  * `command` restarter's `pidfile` before it starts the new process.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../common/duration.js';
+import { probePid } from '../process/identity.js';
 
 /** How often a process is looked at while it has time to exit. */
 const POLL_MS = 50;
@@ -20,26 +20,6 @@ export async function readPidFile(path: string): Promise<number | undefined> {
   const pid = Number(trimmed);
   // 0 and 1 are never a service (0 would signal our own process group); nor are we.
   return pid > 1 && pid !== process.pid ? pid : undefined;
-}
-
-/** Is the process alive? "foreign" when it is, but belongs to someone we may not signal. */
-export function probePid(pid: number): 'alive' | 'gone' | 'foreign' {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'foreign' : 'gone';
-  }
-  return zombie(pid) ? 'gone' : 'alive';
-}
-
-/** A process that has exited but was not reaped yet (Linux only; elsewhere false). */
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
 }
 
 /** What stopping a pid came to. */

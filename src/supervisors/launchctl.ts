@@ -3,7 +3,9 @@
  * launchctl call (argv, never a shell) within a budget, and what launchctl's exit codes mean.
  */
 import type { Deps } from '../deps.js';
+import { timedOutAfter } from '../common/deadline.js';
 import { formatDuration } from '../common/duration.js';
+import { firstLine } from '../common/error-text.js';
 
 /** launchctl exit codes heal acts on. */
 export const LAUNCHCTL_EXIT = {
@@ -95,7 +97,7 @@ export async function runLaunchctl(
 /** "launchctl print … timed out after 2s", or naming the whole budget when the call had only part of it. */
 export function timedOut(call: string, options: { timeoutMs: number; budgetMs?: number }): string {
   return options.budgetMs === undefined
-    ? `${call} timed out after ${formatDuration(options.timeoutMs)}`
+    ? `${call} ${timedOutAfter(options.timeoutMs)}`
     : `${call} timed out: the ${formatDuration(options.budgetMs)} restart timeout ran out`;
 }
 
@@ -109,11 +111,6 @@ export function legacyFailure(result: Extract<LaunchctlResult, { ok: true }>): {
     if (match) return { code: Number(match[1]), said: match[0].trim() };
   }
   return undefined;
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /**

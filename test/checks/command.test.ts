@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandChecker } from '../../src/checks/command.js';
 import { commandCheck } from '../../src/manifest/schema.js';
-import { probePid } from '../../src/restart/stop-process.js';
+import { probePid } from '../../src/process/identity.js';
 import { waitFor } from '../helpers/cli.js';
 import { checkContext } from './context.js';
 

@@ -8,12 +8,12 @@
  * process.env, and read `deps.env` (process.env itself with createDeps' default) to decide on
  * XDG_RUNTIME_DIR — so the environment a test sets here is the one heal and the fakes see.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createDeps, type Deps } from '../../src/deps.js';
+import { probePid } from '../../src/process/identity.js';
 import type { RestartContext } from '../../src/restart/types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { FIXTURES } from './cli.js';
@@ -200,17 +200,7 @@ export function serviceProgram(port: number): string[] {
  * zombies after they were killed.
  */
 export function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill(0) said it lives
-  }
+  return probePid(pid) !== 'gone';
 }
 
 /** True when http://127.0.0.1:<port>/health answers 200. */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probePid } from '../../src/restart/stop-process.js';
+import { probePid } from '../../src/process/identity.js';
 import { FIXTURES, freePort, waitFor, workspace, type Workspace } from '../helpers/cli.js';
 import { builtCli, groupGone, startHeal, type HealProcess } from './support.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRestarter } from '../../src/restart/command.js';
-import { probePid } from '../../src/restart/stop-process.js';
+import { probePid } from '../../src/process/identity.js';
 import { commandRestart } from '../../src/manifest/schema.js';
 import { waitFor } from '../helpers/cli.js';
 import { restartContext } from '../helpers/fake-supervisors.js';

@@ -24,9 +24,10 @@
  * reason, never from the URL or the headers.
  */
 import type { AlertmanagerChannelSpec } from '../../manifest/schema.js';
-import { cut, oneLine } from '../format.js';
+import { oneLine } from '../format.js';
 import type { Channel, Message, Notice, SendOutcome } from '../types.js';
-import { outcomeForStatus, postJson, webhookSecrets } from './webhook.js';
+import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';
+import { webhookSecrets } from './webhook.js';
 
 export type { AlertmanagerChannelSpec };
 
@@ -143,30 +144,10 @@ export function alertmanagerSecrets(spec: Pick<AlertmanagerChannelSpec, 'url' | 
 }
 
 /**
- * A short reason from an error body. Alertmanager answers a bad alert with a bare JSON string
- * (`"start time missing"`) and a bad request with `{ "code": 400, "message": "…" }`.
+ * Alertmanager's reason for a refusal: a bad alert is answered with a bare JSON string
+ * (`"start time missing"`), a bad request with `{ "code": 400, "message": "…" }`.
  */
-function reasonFrom(body: string, contentType: string | undefined): string | undefined {
-  const text = body.trim();
-  if (!text) return undefined;
-  if (contentType?.includes('json') || /^["{]/.test(text)) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'string') return parsed.trim() ? cut(oneLine(parsed), 160) : undefined;
-      if (parsed && typeof parsed === 'object') {
-        for (const key of ['message', 'error', 'detail']) {
-          const value = (parsed as Record<string, unknown>)[key];
-          if (typeof value === 'string' && value.trim()) return cut(oneLine(value), 160);
-        }
-      }
-      return undefined;
-    } catch {
-      // Not JSON after all: fall through to the first line.
-    }
-  }
-  if (contentType?.includes('html') || text.startsWith('<')) return undefined;
-  return cut(oneLine(text.split('\n')[0] ?? ''), 160);
-}
+const ALERTMANAGER_REASON: ReasonFormat = { keys: ['message', 'error', 'detail'], bareString: true, maxLength: 160 };
 
 /** How a non-2xx status of Alertmanager reads as an outcome. */
 export function alertmanagerOutcome(status: number, retryAfterMs: number | undefined, reason?: string): SendOutcome {
@@ -205,7 +186,7 @@ export const alertmanagerChannel: Channel<AlertmanagerChannelSpec> = {
       secrets: alertmanagerSecrets(spec),
       delivered: (status) => `status ${status}, ${count} alert${count === 1 ? '' : 's'}`,
       outcome: alertmanagerOutcome,
-      reasonFrom,
+      reason: ALERTMANAGER_REASON,
     });
   },
 };

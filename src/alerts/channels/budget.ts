@@ -3,6 +3,8 @@
  * does, and a promise to race the send against, so a library that ignores the signal still
  * cannot hold the scan.
  */
+import { deadlineSignal, onceAborted } from '../../common/deadline.js';
+
 export type SendBudget = {
   signal: AbortSignal;
   /** Resolves when the budget is spent. */
@@ -11,20 +13,9 @@ export type SendBudget = {
   end(): void;
 };
 
+/** The budget of a send that may take `timeoutMs`, cut short when `outer` aborts. */
 export function sendBudget(outer: AbortSignal, timeoutMs: number): SendBudget {
-  const abort = new AbortController();
-  const onAbort = (): void => abort.abort();
-  const expired = new Promise<'expired'>((resolve) => abort.signal.addEventListener('abort', () => resolve('expired'), { once: true }));
-  outer.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(onAbort, timeoutMs);
-  if (outer.aborted) onAbort();
-  return {
-    signal: abort.signal,
-    expired,
-    end() {
-      clearTimeout(timer);
-      outer.removeEventListener('abort', onAbort);
-      abort.abort();
-    },
-  };
+  const deadline = deadlineSignal(timeoutMs, [outer]);
+  const expired = new Promise<'expired'>((resolve) => onceAborted(deadline.signal, () => resolve('expired')));
+  return { signal: deadline.signal, expired, end: () => deadline.end() };
 }

@@ -13,7 +13,8 @@
  * errors are built from the status and a short reason, and anything else is redacted of the URL
  * and the token.
  */
-import { describeSocketError } from '../../checks/port.js';
+import { anySignal, timedOutAfter } from '../../common/deadline.js';
+import { describeSocketError } from '../../common/error-text.js';
 import { formatDuration } from '../../common/duration.js';
 import { sendRequest, type HttpFailure } from '../../common/http-request.js';
 import type { ChannelSpec } from '../../manifest/schema.js';
@@ -269,22 +270,8 @@ export function outcomeForDiscordError(error: unknown, timeoutMs: number, bodyRe
     }
     return { ok: false, retryable: false, error: `Discord refused the message (${status})${said}` };
   }
-  if (err.name === 'AbortError') return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}` };
+  if (err.name === 'AbortError') return { ok: false, retryable: true, error: timedOutAfter(timeoutMs) };
   return { ok: false, retryable: true, error: describeSocketError(err) };
-}
-
-/** An AbortSignal that aborts when any of `signals` does. */
-function anySignal(signals: readonly (AbortSignal | null | undefined)[]): AbortSignal {
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (!signal) continue;
-    if (signal.aborted) {
-      controller.abort();
-      break;
-    }
-    signal.addEventListener('abort', () => controller.abort(), { once: true });
-  }
-  return controller.signal;
 }
 
 /** The `discord` channel type. */
@@ -295,7 +282,7 @@ export const discordChannel: Channel<DiscordChannelSpec> = {
     const timeoutMs = Math.max(1, Math.min(spec.timeout, ctx.timeoutMs));
     const webhook = parseWebhookUrl(spec.webhook_url);
     const secrets = [spec.webhook_url, webhook?.token];
-    const timedOut = { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}` } as const;
+    const timedOut = { ok: false, retryable: true, error: timedOutAfter(timeoutMs) } as const;
     if (!webhook) {
       return { ok: false, retryable: false, error: 'webhook_url is not a Discord webhook URL (expected …/api/webhooks/ID/TOKEN)' };
     }

@@ -11,7 +11,8 @@
  * queued it, so it is not sent again in the same scan. Errors never contain the password.
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
-import { formatDuration } from '../../common/duration.js';
+import { timedOutAfter } from '../../common/deadline.js';
+import { socketErrorReason } from '../../common/error-text.js';
 import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';
 import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';
@@ -45,16 +46,6 @@ export function emailSecrets(spec: Pick<EmailChannelSpec, 'user' | 'pass'>): str
     Buffer.from(`${user}\u0000${user}\u0000${spec.pass}`).toString('base64'),
   ];
 }
-
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host lookup failed',
-};
 
 /** The server's reply on one line, cut short. */
 function reply(error: SmtpError): string {
@@ -93,14 +84,14 @@ export function outcomeForSmtpError(error: unknown, spec: Pick<EmailChannelSpec,
     case 'ENOAUTH':
       return { ok: false, retryable: false, error: 'authentication needed: set user and pass for this channel' };
     case 'EABORT':
-      return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)} (${where})` };
+      return { ok: false, retryable: true, error: `${timedOutAfter(timeoutMs)} (${where})` };
     case 'ETIMEDOUT':
-      return { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)}: ${cut(oneLine(err.message), 100)} (${where})` };
+      return { ok: false, retryable: true, error: `${timedOutAfter(timeoutMs)}: ${cut(oneLine(err.message), 100)} (${where})` };
     case 'EENVELOPE':
     case 'EMESSAGE':
       return { ok: false, retryable: false, error: cut(oneLine(err.message), 200) };
     default: {
-      const reason = SOCKET_REASONS[system];
+      const reason = socketErrorReason(system);
       if (reason) return { ok: false, retryable: true, error: `${where}: ${reason}` };
       return { ok: false, retryable: true, error: `${where}: ${cut(oneLine(err.message), 200)}${err.code ? ` (${err.code})` : ''}` };
     }
@@ -137,7 +128,7 @@ export const emailChannel: Channel<EmailChannelSpec> = {
   async send(spec, message, ctx) {
     const timeoutMs = Math.max(1, Math.min(spec.timeout, ctx.timeoutMs));
     const secrets = emailSecrets(spec);
-    const timedOut: SendOutcome = { ok: false, retryable: true, error: `timed out after ${formatDuration(timeoutMs)} (${spec.host}:${spec.port})` };
+    const timedOut: SendOutcome = { ok: false, retryable: true, error: `${timedOutAfter(timeoutMs)} (${spec.host}:${spec.port})` };
     const watch = handOverWatch();
     /** A failure with no reply to the message once it went out whole: maybe delivered. */
     const unanswered = (outcome: SendOutcome, replied: boolean): SendOutcome =>

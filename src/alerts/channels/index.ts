@@ -6,6 +6,7 @@
  * imported inside `send`, so loading this registry loads neither.
  */
 import type { ChannelSpec } from '../../manifest/schema.js';
+import { within } from '../../common/deadline.js';
 import { formatDuration } from '../../common/duration.js';
 import { cut, oneLine } from '../format.js';
 import { interpolatedSecrets, redactor } from '../../common/redact.js';
@@ -71,24 +72,17 @@ export async function sendToChannel(spec: ChannelSpec, message: Message, ctx: Ch
   const channel = channelFor(spec);
   if (!channel) return { ok: false, retryable: false, error: `unknown channel type ${JSON.stringify(String(spec.type))}` };
 
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<SendOutcome>((resolve) => {
-    timer = setTimeout(
-      // Whatever it was doing may have reached the receiver: not sent again in this scan.
-      () => resolve({ ok: false, retryable: true, maybeDelivered: true, error: `did not finish within ${formatDuration(ctx.timeoutMs)}` }),
-      ctx.timeoutMs + SETTLE_GRACE_MS,
-    );
-  });
-  try {
-    const sending = Promise.resolve()
-      .then(() => channel.send(spec, message, ctx))
-      .catch((error: unknown): SendOutcome => {
-        const text = error instanceof Error ? error.message : String(error);
-        return { ok: false, retryable: true, error: `channel failed unexpectedly: ${cut(oneLine(text), 200)}` };
-      });
-    const outcome = await Promise.race([sending, guard]);
-    return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
-  } finally {
-    clearTimeout(timer);
-  }
+  const sending = Promise.resolve()
+    .then(() => channel.send(spec, message, ctx))
+    .catch((error: unknown): SendOutcome => {
+      const text = error instanceof Error ? error.message : String(error);
+      return { ok: false, retryable: true, error: `channel failed unexpectedly: ${cut(oneLine(text), 200)}` };
+    });
+  const outcome = await within(
+    sending,
+    ctx.timeoutMs + SETTLE_GRACE_MS,
+    // Whatever it was doing may have reached the receiver: not sent again in this scan.
+    (): SendOutcome => ({ ok: false, retryable: true, maybeDelivered: true, error: `did not finish within ${formatDuration(ctx.timeoutMs)}` }),
+  );
+  return outcome.ok ? outcome : { ...outcome, error: redactor(secrets)(outcome.error) };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter, webhookChannel } from '../../../src/alerts/channels/webhook.js';
+import { webhookChannel } from '../../../src/alerts/channels/webhook.js';
 import { channelSpec } from '../../../src/manifest/schema.js';
 import type { Message } from '../../../src/alerts/types.js';
 import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../../helpers/servers.js';
@@ -149,18 +149,5 @@ describe('webhook channel', () => {
     const { server, outcome } = await sendTo(reply(200, 'ok'), { msg: message(notices) });
     expect(outcome.ok).toBe(true);
     expect((JSON.parse(server.requests[0]?.body ?? '') as { notices: unknown[] }).notices).toHaveLength(12);
-  });
-});
-
-describe('Retry-After', () => {
-  it.each([
-    { value: '120', expected: 120_000 },
-    { value: '1.5', expected: 1_500 },
-    { value: new Date(T0 + 90_000).toUTCString(), expected: 90_000 },
-    { value: new Date(T0 - 90_000).toUTCString(), expected: 0 },
-    { value: 'soon', expected: undefined },
-    { value: undefined, expected: undefined },
-  ])('reads $value as $expected ms', ({ value, expected }) => {
-    expect(parseRetryAfter(value, T0)).toBe(expected);
   });
 });
