@@ -3,15 +3,11 @@
  * attempt's budget runs out; the socket is closed at once either way.
  */
 import { connect } from 'node:net';
+import { bareHost } from '../common/host.js';
 import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
 import type { PortCheckSpec } from '../manifest/schema.js';
 import type { Check, CheckOutcome } from './types.js';
-
-/** "[::1]" in a manifest is "::1" to node:net. */
-function bareHost(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
 
 /** The `port` check type. */
 export const portChecker: Check<PortCheckSpec> = {

@@ -8,7 +8,9 @@
 import { isIP } from 'node:net';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
 import { formatDuration } from '../common/duration.js';
-import { describeSocketError, timedOutAfter } from './port.js';
+import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
+import { describeSocketError } from '../common/error-text.js';
+import { bareHost } from '../common/host.js';
 
 const DAY_MS = 86_400_000;
 
@@ -39,17 +41,13 @@ export type CertificateTarget = {
 
 export type CertificateRead = { ok: true; facts: CertificateFacts } | { ok: false; error: string };
 
-/** "[::1]" in a manifest is "::1" to node:tls. */
-function bareHost(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
 /** One handshake with `target`: the certificate's facts, or why there were none. Never throws. */
 export function readCertificate(target: CertificateTarget): Promise<CertificateRead> {
   const host = bareHost(target.host);
   const servername = target.servername ?? (isIP(host) ? undefined : host);
   return new Promise<CertificateRead>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    /** Stops waiting for the budget and the signal. */
+    let stopWaiting: (() => void) | undefined;
     let done = false;
     const socket = connect({
       host,
@@ -62,8 +60,7 @@ export function readCertificate(target: CertificateTarget): Promise<CertificateR
     const finish = (result: CertificateRead): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      target.signal.removeEventListener('abort', onTimeout);
+      stopWaiting?.();
       socket.destroy();
       resolve(result);
     };
@@ -87,9 +84,7 @@ export function readCertificate(target: CertificateTarget): Promise<CertificateR
         },
       });
     });
-    if (target.signal.aborted) return onTimeout();
-    target.signal.addEventListener('abort', onTimeout, { once: true });
-    timer = setTimeout(onTimeout, target.timeoutMs);
+    stopWaiting = onTimeoutOrAbort(target.timeoutMs, [target.signal], onTimeout);
   });
 }
 

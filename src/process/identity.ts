@@ -112,8 +112,15 @@ function signalProbe(pid: number): 'ours' | 'foreign' | 'none' {
  */
 function procStat(pid: number): string[] | undefined {
   const stat = readText(`/proc/${pid}/stat`);
-  // The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
-  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat === undefined ? undefined : procStatFields(stat);
+}
+
+/**
+ * The fields of a /proc/<pid>/stat text from field 3 (the state) on: field N is at index N − 3.
+ * The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
+ */
+export function procStatFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined when unreadable. */

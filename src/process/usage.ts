@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecOptions, ExecResult } from './exec.js';
+import { procStatFields } from './identity.js';
 
 /** The clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux architecture heal runs on. */
 const LINUX_TICKS_PER_SECOND = 100;
@@ -54,10 +55,9 @@ export function parsePsTime(text: string): number | undefined {
   return Math.round((((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000);
 }
 
-/** utime + stime of /proc/PID/stat, in milliseconds. Fields after the command name, which may hold spaces and parentheses. */
+/** utime + stime (fields 14 and 15) of a /proc/PID/stat text, in milliseconds. */
 export function parseProcStatCpuMs(stat: string): number | undefined {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After ")": state is field 3, so utime (14) and stime (15) are at 11 and 12.
+  const fields = procStatFields(stat);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
