@@ -3,7 +3,7 @@
  * budget. It runs in `cwd`, resolved against the manifest's folder (the folder itself when absent).
  */
 import { resolve } from 'node:path';
-import type { CommandCheckSpec } from '../manifest/schema.js';
+import type { CommandCheckSpec } from './schema.js';
 import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 

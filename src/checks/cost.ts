@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../manifest/schema.js';
+import type { CheckSpec } from './schema.js';
 
 /** Rough cost of one check type, cheapest first: what an open breaker still runs as its probe. */
 const COST: Record<CheckSpec['type'], number> = { port: 0, file: 1, systemd: 2, launchd: 2, http: 3, command: 4 };

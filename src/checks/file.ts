@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { aheadOf, CLOCK_TOLERANCE_MS, elapsedSince } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
-import type { FileCheckSpec } from '../manifest/schema.js';
+import type { FileCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The `file` check type. */

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { HttpCheckSpec } from '../manifest/schema.js';
+import type { HttpCheckSpec } from './schema.js';
 import { describeSocketError, timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 

@@ -2,7 +2,7 @@
  * The check registry: one `Check` per manifest `type`, and the two ways the rest of the code
  * uses them — a label for reports and one attempt that never throws.
  */
-import type { CheckSpec } from '../manifest/schema.js';
+import type { CheckSpec } from './schema.js';
 import { commandChecker } from './command.js';
 import { fileChecker } from './file.js';
 import { httpChecker } from './http.js';

@@ -5,7 +5,7 @@
  * 125: a Mac nobody is logged in to at the screen).
  */
 import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
-import type { LaunchdCheckSpec } from '../manifest/schema.js';
+import type { LaunchdCheckSpec } from './schema.js';
 import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 

@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { formatDuration } from '../common/duration.js';
-import type { PortCheckSpec } from '../manifest/schema.js';
+import type { PortCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The one-line error of an attempt that ran out of time ("timed out after 3s"). */

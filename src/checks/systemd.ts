@@ -6,7 +6,7 @@
  * says "not found" itself: a typo in `unit:` must not read as a service that is merely stopped.
  */
 import { parseShow, runSystemctl } from '../supervisors/systemctl.js';
-import type { SystemdCheckSpec } from '../manifest/schema.js';
+import type { SystemdCheckSpec } from './schema.js';
 import { timedOutAfter } from './port.js';
 import type { Check, CheckOutcome } from './types.js';
 

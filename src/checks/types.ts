@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../manifest/schema.js';
+import type { CheckSpec } from './schema.js';
 import type { Deps } from '../deps.js';
 
 /** What one check saw. A failure is a value, not an exception. */

@@ -3,7 +3,8 @@
  * else the built-in default. Resolving once keeps `?? default` chains out of the rest of the code.
  */
 import type { ScanThreshold } from '../common/scan-window.js';
-import type { BreakerSettings, CheckSpec, Manifest, ServiceSpec } from './schema.js';
+import type { CheckSpec } from '../checks/schema.js';
+import type { BreakerSettings, Manifest, ServiceSpec } from './schema.js';
 
 /** Built-in defaults, as documented in the README. */
 export const BUILTIN_DEFAULTS = {

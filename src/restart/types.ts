@@ -1,5 +1,5 @@
 import type { DetachedExit, Deps } from '../deps.js';
-import type { RestartSpec } from '../manifest/schema.js';
+import type { RestartSpec } from './schema.js';
 
 /**
  * What a restart attempt did. A failure is a value, not an exception. `facts` are what the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkName, checkTypes, describeCheck, runCheckOnce } from '../../src/checks/index.js';
-import { checkSpec, type CheckSpec } from '../../src/manifest/schema.js';
+import { checkSpec, type CheckSpec } from '../../src/checks/schema.js';
 import { checkContext } from './context.js';
 
 describe('check registry', () => {

@@ -16,7 +16,7 @@
 import { describeSocketError } from '../../checks/port.js';
 import { formatDuration } from '../../common/duration.js';
 import { sendRequest, type HttpFailure } from '../../common/http-request.js';
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { COLOURS, cut, isRecovery, noticeColour, noticeTag, noticeTitle, oneLine, sinceText, subject } from '../format.js';
 import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';

@@ -10,7 +10,7 @@
  * message went out behind DATA, with no reply to it, is "maybe delivered": the server may have
  * queued it, so it is not sent again in the same scan. Errors never contain the password.
  */
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { formatDuration } from '../../common/duration.js';
 import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';
 import { redactor } from '../../common/redact.js';

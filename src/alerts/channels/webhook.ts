@@ -9,7 +9,7 @@
 import type * as http from 'node:http';
 import { timedOutAfter } from '../../checks/port.js';
 import { sendRequest } from '../../common/http-request.js';
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { cut, isoTime, oneLine, subject } from '../format.js';
 import { redactor } from '../../common/redact.js';
 import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
