@@ -15,6 +15,7 @@ function showArgv(argv: readonly string[]): string {
 /** The `command` check type. */
 export const commandChecker: Check<CommandCheckSpec> = {
   type: 'command',
+  cost: 4,
 
   describe(spec) {
     return `command ${showArgv(spec.run)}`;

@@ -17,6 +17,7 @@ import type { Check, CheckOutcome } from './types.js';
 /** The `file` check type. */
 export const fileChecker: Check<FileCheckSpec> = {
   type: 'file',
+  cost: 1,
 
   describe(spec) {
     return `file ${spec.path}`;

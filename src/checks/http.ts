@@ -99,6 +99,7 @@ function requestHeaders(spec: HttpCheckSpec): http.OutgoingHttpHeaders {
 /** The `http` check type. */
 export const httpChecker: Check<HttpCheckSpec> = {
   type: 'http',
+  cost: 3,
 
   describe(spec) {
     return `${spec.method} ${safeUrl(spec.url)}`;

@@ -23,6 +23,7 @@ function judge(target: string, output: string): { ok: true; detail: string } | {
 /** The `launchd` check type. */
 export const launchdChecker: Check<LaunchdCheckSpec> = {
   type: 'launchd',
+  cost: 2,
 
   describe(spec) {
     return `launchd ${spec.domain ? `${spec.domain}/` : ''}${spec.label}`;

@@ -47,6 +47,7 @@ function bareHost(host: string): string {
 /** The `port` check type. */
 export const portChecker: Check<PortCheckSpec> = {
   type: 'port',
+  cost: 0,
 
   describe(spec) {
     const host = spec.host.includes(':') && !spec.host.startsWith('[') ? `[${spec.host}]` : spec.host;

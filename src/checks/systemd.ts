@@ -24,6 +24,7 @@ export function judgeUnit(unit: string, stdout: string): { ok: true; detail: str
 /** The `systemd` check type. */
 export const systemdChecker: Check<SystemdCheckSpec> = {
   type: 'systemd',
+  cost: 2,
 
   describe(spec) {
     return `systemd ${spec.user ? '--user ' : ''}${spec.unit}`;
