@@ -27,7 +27,7 @@ const criticalLevelSchema = levelSchema.extend({
 
 /** The `alerts` block. */
 export const alertsSchema = z.strictObject({
-  /** Each level left out keeps its default: critical 3 scans / 1h, warning 5 / 2h, info 10 / 24h, all to [log]. */
+  /** A level left out keeps its built-in one. @default levels.ts `DEFAULT_LEVELS` */
   levels: z
     .strictObject({
       critical: criticalLevelSchema.optional(),

@@ -4,17 +4,21 @@
  * registry (index.ts); the registry's type does not compile until all three agree.
  */
 import { z } from 'zod';
+import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
 import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, systemdUnit } from '../manifest/fields.js';
 
-/** Knobs every check has. */
+/**
+ * Knobs every check has. One left out is the service's (resolve.ts `planCheck`): its own, else
+ * the manifest's `defaults`, else the built-in one ({@link BUILTIN_DEFAULTS}).
+ */
 const checkCommon = {
   /** A label for reports and metrics; defaults to one derived from the check. */
   name: z.string().min(1).optional(),
-  /** How long one attempt may take. @default defaults.timeout (3s) */
+  /** How long one attempt may take. @default the service's `timeout` */
   timeout: duration.optional(),
-  /** Extra attempts before the check counts as failed, for flaky endpoints. @default 0 */
+  /** Extra attempts before it counts as failed, for flaky endpoints. @default the service's `retries` */
   retries: retries.optional(),
-  /** Wait between attempts. @default defaults.retry_delay (1s) */
+  /** Wait between attempts. @default the service's `retry_delay` */
   retry_delay: duration.optional(),
 };
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { alertLevelName, alertsSchema } from '../alerts/schema.js';
 import { checkSpec } from '../checks/schema.js';
 import { restartSpec } from '../restart/schema.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_HEARTBEAT_TIMEOUT_MS, type BUILTIN_DEFAULTS } from './defaults.js';
 import { duration, expected, httpUrl, retries, scanThreshold } from './fields.js';
 
 const breakerSettings = z.strictObject({
@@ -23,45 +24,52 @@ const breakerSettings = z.strictObject({
   max_open_for: duration.default(3_600_000),
 });
 
-/** Healing knobs a service may override; the manifest's `defaults` sets them for all. */
+/**
+ * Healing knobs a service may override; the manifest's `defaults` sets them for all. None has a
+ * `.default()`: a key left out stays absent, so resolve.ts can take the service's value, else
+ * `defaults`', else the built-in one ({@link BUILTIN_DEFAULTS}).
+ */
 const healSettings = {
-  /** Per-check timeout. @default 3s */
+  /** Per-check timeout. @default {@link BUILTIN_DEFAULTS.timeout} */
   timeout: duration.optional(),
-  /** Extra attempts per check. @default 0 */
+  /** Extra attempts per check. @default {@link BUILTIN_DEFAULTS.retries} */
   retries: retries.optional(),
-  /** Wait between check attempts. @default 1s */
+  /** Wait between check attempts. @default {@link BUILTIN_DEFAULTS.retry_delay} */
   retry_delay: duration.optional(),
-  /** The shortest time between two heals of one service. @default 5m */
+  /** The shortest time between two heals of one service. @default {@link BUILTIN_DEFAULTS.cooldown} */
   cooldown: duration.optional(),
-  /** Heals allowed in any sliding hour. @default 6 */
+  /** Heals allowed in any sliding hour. @default {@link BUILTIN_DEFAULTS.max_heals_per_hour} */
   max_heals_per_hour: z.number().int().min(1).optional(),
-  /** How long checks are retried after a restart before it counts as failed. @default 10s */
+  /** How long checks are retried after a restart before it counts as failed. @default {@link BUILTIN_DEFAULTS.verify_timeout} */
   verify_timeout: duration.optional(),
-  /** After a restart, a failing service is "starting" (not restarted again) for this long. @default 0s */
+  /** After a restart, a failing service is "starting" (not restarted again) for this long. @default {@link BUILTIN_DEFAULTS.start_grace} */
   start_grace: duration.optional(),
   /**
    * Flapping: went down (found down after being up) in k of the last n scans ("3 of 12"; a plain
    * k is k scans in a row). A flapping service is alerted once, and its breaker opens: restarts
    * wait open_for, doubling each time it goes down again, until it stays up for n scans.
-   * @default "3 of 12"
+   * @default {@link BUILTIN_DEFAULTS.flap_threshold}
    */
   flap_threshold: scanThreshold(2).optional(),
 };
 
+/** The manifest's `defaults`: heal settings for every service that does not set its own. */
 export const defaultsSchema = z.strictObject({
   ...healSettings,
   breaker: breakerSettings.prefault({}),
 });
 
+/** A service's name, the key of `services`. */
 export const serviceName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'service names must match [a-z0-9][a-z0-9._-]*');
 
+/** One service: its checks, its restart, its alert levels and its own heal settings. */
 export const serviceSchema = z.strictObject({
   /** A disabled service is validated but never checked. @default true */
   enabled: z.boolean().default(true),
   description: z.string().optional(),
-  /** Services that must be up before this one is healed. */
+  /** Services that must be up before this one is healed. @default [] */
   depends_on: z.array(serviceName).default([]),
   checks: z.array(checkSpec, { error: expected('a list of checks') }).min(1, 'a service needs at least one check'),
   restart: restartSpec.optional(),
@@ -73,6 +81,7 @@ export const serviceSchema = z.strictObject({
   breaker: breakerSettings.partial().optional(),
 });
 
+/** The whole manifest (`services.yaml`). */
 export const manifestSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only manifest version so far)' }),
   /** Where state lives, relative to this file. @default ~/.local/state/heal */
@@ -89,12 +98,16 @@ export const manifestSchema = z.strictObject({
   metrics_file: z.string().min(1).optional(),
   /** Pinged at the start and end of every scan (healthchecks.io style): <url>/start, <url>, <url>/fail. */
   heartbeat: z
-    .strictObject({ url: httpUrl, timeout: duration.default(10_000) })
+    .strictObject({
+      url: httpUrl,
+      /** How long one ping may take. @default {@link DEFAULT_HEARTBEAT_TIMEOUT_MS} */
+      timeout: duration.default(DEFAULT_HEARTBEAT_TIMEOUT_MS),
+    })
     .optional(),
   /** The whole scan's deadline; no check, restart or send runs past it. @default 60s */
   scan_timeout: duration.default(60_000),
-  /** How many checks run at once. @default 64 */
-  concurrency: z.number().int().min(1).max(4096).default(64),
+  /** How many checks run at once. @default {@link DEFAULT_CONCURRENCY} */
+  concurrency: z.number().int().min(1).max(4096).default(DEFAULT_CONCURRENCY),
   defaults: defaultsSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
   services: z.record(z.string(), serviceSchema, { error: expected('a map of services by name') }),

@@ -14,6 +14,7 @@ const discordSpec = z.strictObject({
   type: z.literal('discord'),
   webhook_url: httpUrl,
   username: z.string().min(1).optional(),
+  /** @default 5s */
   timeout,
 });
 
@@ -45,6 +46,7 @@ const webhookSpec = z.strictObject({
   type: z.literal('webhook'),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).optional(),
+  /** @default 5s */
   timeout,
 });
 
@@ -56,6 +58,7 @@ const alertmanagerSpec = z.strictObject({
   /** Extra labels on every alert (e.g. env: prod). */
   labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are [a-zA-Z_][a-zA-Z0-9_]*'), z.string()).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** @default 5s */
   timeout,
 });
 
