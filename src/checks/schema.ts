@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
-import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, systemdUnit } from '../manifest/fields.js';
+import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, specsByType, systemdUnit } from '../manifest/fields.js';
 
 /**
  * Knobs every check has. One left out is the service's (resolve.ts `planCheck`): its own, else
@@ -88,10 +88,7 @@ export const systemdCheck = z.strictObject({
 });
 
 /** One check of a service, by its `type`. */
-export const checkSpec = z.discriminatedUnion('type', [portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: port, http, file, command, launchd, systemd' : undefined,
-});
+export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck]);
 
 export type CheckSpec = z.output<typeof checkSpec>;
 export type PortCheckSpec = z.output<typeof portCheck>;

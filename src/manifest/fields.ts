@@ -66,3 +66,15 @@ export const launchdDomain = z
 export const systemdUnit = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9:_.@\\-]*$/, 'a systemd unit name starts with a letter or digit and holds only letters, digits and ":_.@-\\"');
+
+/**
+ * The specs of one plug-in family (checks, restarts, channels) as one union told apart by
+ * `type`. A `type` it does not know says which it does, in the order given: "type must be one
+ * of: command, launchd, systemd".
+ */
+export function specsByType<const Specs extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(specs: Specs) {
+  const types = specs.flatMap((spec) => [...(spec._zod.propValues['type'] ?? [])]).join(', ');
+  return z.discriminatedUnion('type', specs, {
+    error: (issue) => (issue.code === 'invalid_union' ? `type must be one of: ${types}` : undefined),
+  });
+}

@@ -27,7 +27,7 @@ const breakerSettings = z.strictObject({
 /**
  * Healing knobs a service may override; the manifest's `defaults` sets them for all. None has a
  * `.default()`: a key left out stays absent, so resolve.ts can take the service's value, else
- * `defaults`', else the built-in one ({@link BUILTIN_DEFAULTS}).
+ * `defaults`, else the built-in one ({@link BUILTIN_DEFAULTS}).
  */
 const healSettings = {
   /** Per-check timeout. @default {@link BUILTIN_DEFAULTS.timeout} */

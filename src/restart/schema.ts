@@ -4,7 +4,7 @@
  * entry in the registry (index.ts), which does not compile until all three agree.
  */
 import { z } from 'zod';
-import { argv, duration, launchdDomain, launchdLabel, systemdUnit } from '../manifest/fields.js';
+import { argv, duration, launchdDomain, launchdLabel, specsByType, systemdUnit } from '../manifest/fields.js';
 
 /** How long a restart may run (cut to the scan's deadline). @default 30s */
 const timeout = duration.default(30_000);
@@ -56,10 +56,7 @@ export const systemdRestart = z.strictObject({
 });
 
 /** How a service is restarted, by its `type`. */
-export const restartSpec = z.discriminatedUnion('type', [commandRestart, launchdRestart, systemdRestart], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: command, launchd, systemd' : undefined,
-});
+export const restartSpec = specsByType([commandRestart, launchdRestart, systemdRestart]);
 
 export type RestartSpec = z.output<typeof restartSpec>;
 export type CommandRestartSpec = z.output<typeof commandRestart>;

@@ -4,7 +4,7 @@
  * in the registry (index.ts), which does not compile until all three agree.
  */
 import { z } from 'zod';
-import { duration, httpUrl, port } from '../../manifest/fields.js';
+import { duration, httpUrl, port, specsByType } from '../../manifest/fields.js';
 
 /** How long one send may take. @default 5s */
 const timeout = duration.default(5_000);
@@ -63,10 +63,7 @@ const alertmanagerSpec = z.strictObject({
 });
 
 /** One alert channel, by its `type`. */
-export const channelSpec = z.discriminatedUnion('type', [discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of: discord, email, log, webhook, alertmanager' : undefined,
-});
+export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec]);
 
 export type ChannelSpec = z.output<typeof channelSpec>;
 export type AlertmanagerChannelSpec = z.output<typeof alertmanagerSpec>;
