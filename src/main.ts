@@ -8,6 +8,19 @@ import { handleInterrupts } from './process/interrupt.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** What `--state-dir` says in the help of the commands that use the state. */
+const STATE_DIR_HELP = 'the state directory';
+
+/**
+ * Adds the options most commands share, in this order: `-c, --config`, and `--state-dir` with
+ * `stateDirHelp` for the commands that read or write the state.
+ */
+function withManifestOptions(command: Command, stateDirHelp?: string): Command {
+  command.option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)');
+  if (stateDirHelp !== undefined) command.option('--state-dir <dir>', stateDirHelp);
+  return command;
+}
+
 function buildProgram(): Command {
   const program = new Command('heal')
     .description('Checks local services, restarts what is down without ever storming, and alerts in tiers.')
@@ -16,11 +29,10 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(run heal --help for usage)');
 
-  program
-    .command('scan')
-    .description('one full pass: check every service, restart what is down, save state')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .option('--state-dir <dir>', 'the state directory (default: $HEAL_STATE_DIR, else state_dir, else ~/.local/state/heal)')
+  withManifestOptions(
+    program.command('scan').description('one full pass: check every service, restart what is down, save state'),
+    `${STATE_DIR_HELP} (default: $HEAL_STATE_DIR, else state_dir, else ~/.local/state/heal)`,
+  )
     .option('--dry-run', 'decide and report, restart nothing, write no state')
     .option('--json', 'print the report as one JSON document')
     .addOption(new Option('--only <name>', 'scan only this service (repeatable)').argParser(collect))
@@ -29,86 +41,77 @@ function buildProgram(): Command {
       process.exitCode = await scanCommand(options);
     });
 
-  program
-    .command('validate')
-    .description('parse and check the manifest, touch nothing')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .action(async (options) => {
-      const { validateCommand } = await import('./commands/validate.js');
-      process.exitCode = await validateCommand(options);
-    });
+  withManifestOptions(
+    program.command('validate').description('parse and check the manifest, touch nothing'),
+  ).action(async (options) => {
+    const { validateCommand } = await import('./commands/validate.js');
+    process.exitCode = await validateCommand(options);
+  });
 
-  program
-    .command('status')
-    .description('what the state directory knows, without running any check')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .option('--state-dir <dir>', 'the state directory')
+  withManifestOptions(
+    program.command('status').description('what the state directory knows, without running any check'),
+    STATE_DIR_HELP,
+  )
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       const { statusCommand } = await import('./commands/status.js');
       process.exitCode = await statusCommand(options);
     });
 
-  program
-    .command('reset')
-    .description("clear a service's heal history, cooldown and counters")
-    .argument('<name>', 'the service')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .option('--state-dir <dir>', 'the state directory')
-    .action(async (name: string, options) => {
-      const { resetCommand } = await import('./commands/reset.js');
-      process.exitCode = await resetCommand(name, options);
-    });
+  withManifestOptions(
+    program.command('reset').description("clear a service's heal history, cooldown and counters").argument('<name>', 'the service'),
+    STATE_DIR_HELP,
+  ).action(async (name: string, options) => {
+    const { resetCommand } = await import('./commands/reset.js');
+    process.exitCode = await resetCommand(name, options);
+  });
 
-  program
-    .command('silence')
-    .description('stop alerts about a service for a while; it is still checked and healed')
-    .argument('<name>', 'the service')
-    .requiredOption('--for <duration>', 'how long, e.g. 30m or 2h')
-    .option('--reason <text>', 'why, shown by heal status')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .option('--state-dir <dir>', 'the state directory')
-    .action(async (name: string, options) => {
-      const { silenceCommand } = await import('./commands/silence.js');
-      process.exitCode = await silenceCommand(name, options);
-    });
+  withManifestOptions(
+    program
+      .command('silence')
+      .description('stop alerts about a service for a while; it is still checked and healed')
+      .argument('<name>', 'the service')
+      .requiredOption('--for <duration>', 'how long, e.g. 30m or 2h')
+      .option('--reason <text>', 'why, shown by heal status'),
+    STATE_DIR_HELP,
+  ).action(async (name: string, options) => {
+    const { silenceCommand } = await import('./commands/silence.js');
+    process.exitCode = await silenceCommand(name, options);
+  });
 
-  program
-    .command('unsilence')
-    .description('lift a silence')
-    .argument('<name>', 'the service')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .option('--state-dir <dir>', 'the state directory')
-    .action(async (name: string, options) => {
-      const { unsilenceCommand } = await import('./commands/silence.js');
-      process.exitCode = await unsilenceCommand(name, options);
-    });
+  withManifestOptions(
+    program.command('unsilence').description('lift a silence').argument('<name>', 'the service'),
+    STATE_DIR_HELP,
+  ).action(async (name: string, options) => {
+    const { unsilenceCommand } = await import('./commands/silence.js');
+    process.exitCode = await unsilenceCommand(name, options);
+  });
 
-  program
-    .command('install')
-    .description('write (or print) the schedule that runs heal scan: a LaunchAgent, a crontab line or a systemd user timer')
-    .argument('<target>', 'launchd, cron or systemd')
-    .option('--interval <seconds>', "seconds between scans, or a duration such as 5m (default: the manifest's interval, 5m)")
-    .option('--print', 'print what would be written and write nothing (the default for cron)')
-    .option('--write', "cron: put the line into the user's crontab, replacing an earlier heal line")
-    .option('--label <label>', 'launchd: the job label (default com.heal.scan)')
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .action(async (target: string, options) => {
-      const { installCommand } = await import('./commands/install.js');
-      process.exitCode = await installCommand(target, options);
-    });
+  withManifestOptions(
+    program
+      .command('install')
+      .description('write (or print) the schedule that runs heal scan: a LaunchAgent, a crontab line or a systemd user timer')
+      .argument('<target>', 'launchd, cron or systemd')
+      .option('--interval <seconds>', "seconds between scans, or a duration such as 5m (default: the manifest's interval, 5m)")
+      .option('--print', 'print what would be written and write nothing (the default for cron)')
+      .option('--write', "cron: put the line into the user's crontab, replacing an earlier heal line")
+      .option('--label <label>', 'launchd: the job label (default com.heal.scan)'),
+  ).action(async (target: string, options) => {
+    const { installCommand } = await import('./commands/install.js');
+    process.exitCode = await installCommand(target, options);
+  });
 
   const alert = program.command('alert').description('alert channels');
-  alert
-    .command('test')
-    .description('send a test notice through the channels and report each')
-    .option('--channel <name>', 'only this channel')
-    .option('--level <level>', "the channels of this level (critical, warning, info) and the notice's level")
-    .option('-c, --config <file>', 'the manifest (default: $HEAL_CONFIG, else ./services.yaml)')
-    .action(async (options) => {
-      const { alertTestCommand } = await import('./commands/alert-test.js');
-      process.exitCode = await alertTestCommand(options);
-    });
+  withManifestOptions(
+    alert
+      .command('test')
+      .description('send a test notice through the channels and report each')
+      .option('--channel <name>', 'only this channel')
+      .option('--level <level>', "the channels of this level (critical, warning, info) and the notice's level"),
+  ).action(async (options) => {
+    const { alertTestCommand } = await import('./commands/alert-test.js');
+    process.exitCode = await alertTestCommand(options);
+  });
 
   return program;
 }

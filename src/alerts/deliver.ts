@@ -7,7 +7,7 @@
  * at most an hour) is not tried before then.
  */
 import type { Deps } from '../deps.js';
-import type { ChannelSpec } from '../manifest/schema.js';
+import type { ChannelSpec } from './channels/schema.js';
 import { sendToChannel } from './channels/index.js';
 import { boundedPause, channelReady, expire, recordAttempt } from './outbox.js';
 import type { AlertsState } from './state.js';

@@ -8,7 +8,7 @@
  * up); it gets a new id each time, so a receiver that drops repeats by id never drops a summary
  * whose counts grew.
  */
-import type { AlertLevel } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
 import { isoTime } from './format.js';
 import { levelRank } from './levels.js';
 import type { OutboxEntry } from './state.js';

@@ -5,7 +5,7 @@
  * Discord builds its embeds from {@link noticeFacts}, {@link noticeTag} and {@link noticeColour}.
  */
 import { formatDuration } from '../common/duration.js';
-import type { AlertLevel } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
 import type { Message, Notice } from './types.js';
 
 /** The longest subject line {@link subject} makes (before the level tag). */

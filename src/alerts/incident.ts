@@ -25,7 +25,7 @@ import { scheduleSlackMs } from '../common/schedule-slack.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
 import type { RestartsStopped } from '../policy/rules.js';
-import type { AlertLevel } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
 import { isoTime } from './format.js';
 import { levelAbove, levelWindow, type AlertConfig } from './levels.js';
 import type { RoutedNotice, ServiceAlertInput } from './manager.js';

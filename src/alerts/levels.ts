@@ -1,5 +1,7 @@
 /** The alert levels and channels in force: the manifest's, over the documented defaults. */
-import type { AlertLevel, ChannelSpec, Manifest } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
+import type { ChannelSpec } from './channels/schema.js';
+import type { Manifest } from '../manifest/schema.js';
 
 export type LevelConfig = {
   /** Failing scans before the first notice: `threshold` of the last `window` (default: in a row). */

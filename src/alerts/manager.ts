@@ -22,7 +22,7 @@
  *   whose endsAt passes) get every still-firing notice again each scan, with its same id; this
  *   is upkeep, not a new notice, and starts no cooldown.
  */
-import type { AlertLevel } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
 import type { DecisionRule, RestartsStopped } from '../policy/rules.js';
 import { elapsedSince, windowEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';

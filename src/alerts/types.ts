@@ -4,7 +4,8 @@
  * scan: every notice for it, grouped, so ten services failing together make one message.
  */
 import type { Deps } from '../deps.js';
-import type { AlertLevel, ChannelSpec } from '../manifest/schema.js';
+import type { AlertLevel } from './schema.js';
+import type { ChannelSpec } from './channels/schema.js';
 
 /**
  * What a notice is about. `folded` is heal's own: a summary standing for older notices that

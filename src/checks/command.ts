@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { timedOutAfter } from '../common/deadline.js';
-import type { CommandCheckSpec } from '../manifest/schema.js';
+import type { CommandCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Shows argv as one would type it, quoting what needs quotes. */
@@ -15,6 +15,7 @@ function showArgv(argv: readonly string[]): string {
 /** The `command` check type. */
 export const commandChecker: Check<CommandCheckSpec> = {
   type: 'command',
+  cost: 4,
 
   describe(spec) {
     return `command ${showArgv(spec.run)}`;

@@ -12,12 +12,13 @@ import { resolve } from 'node:path';
 import { aheadOf, CLOCK_TOLERANCE_MS, elapsedSince } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
 import { errnoCode } from '../common/fs-errors.js';
-import type { FileCheckSpec } from '../manifest/schema.js';
+import type { FileCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The `file` check type. */
 export const fileChecker: Check<FileCheckSpec> = {
   type: 'file',
+  cost: 1,
 
   describe(spec) {
     return `file ${spec.path}`;

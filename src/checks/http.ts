@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { HttpCheckSpec } from '../manifest/schema.js';
+import type { HttpCheckSpec } from './schema.js';
 import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
 import type { Check, CheckOutcome } from './types.js';
@@ -100,6 +100,7 @@ function requestHeaders(spec: HttpCheckSpec): http.OutgoingHttpHeaders {
 /** The `http` check type. */
 export const httpChecker: Check<HttpCheckSpec> = {
   type: 'http',
+  cost: 3,
 
   describe(spec) {
     return `${spec.method} ${safeUrl(spec.url)}`;

@@ -1,8 +1,8 @@
 /**
- * The check registry: one `Check` per manifest `type`, and the two ways the rest of the code
- * uses them — a label for reports and one attempt that never throws.
+ * The check registry: one `Check` per manifest `type`, and the ways the rest of the code uses
+ * them — a label for reports, one attempt that never throws, and the cheapest check of a service.
  */
-import type { CheckSpec } from '../manifest/schema.js';
+import type { CheckSpec } from './schema.js';
 import { commandChecker } from './command.js';
 import { fileChecker } from './file.js';
 import { httpChecker } from './http.js';
@@ -31,6 +31,20 @@ export const checkTypes: CheckRegistry = {
 export function checkFor<S extends CheckSpec>(spec: S): Check<S> | undefined {
   const check = (checkTypes as Record<string, Check<CheckSpec> | undefined>)[spec.type];
   return check as Check<S> | undefined;
+}
+
+/**
+ * The index of the cheapest check of a service, by its check type's `cost` (the first of
+ * equals): what an open breaker still runs as its probe. A type this build does not know is
+ * never picked over the first check, nor does it push a cheaper one aside.
+ */
+export function cheapestCheckIndex(checks: readonly CheckSpec[]): number {
+  const cost = (spec: CheckSpec): number => checkFor(spec)?.cost ?? Number.NaN;
+  let best = 0;
+  checks.forEach((check, index) => {
+    if (cost(check) < cost(checks[best]!)) best = index;
+  });
+  return best;
 }
 
 /** A short label derived from the check itself: "port 127.0.0.1:3002", "GET http://…/health". */

@@ -6,7 +6,7 @@
  */
 import { timedOutAfter } from '../common/deadline.js';
 import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
-import type { LaunchdCheckSpec } from '../manifest/schema.js';
+import type { LaunchdCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Reads `launchctl print` output: healthy with a pid, else why not. */
@@ -23,6 +23,7 @@ function judge(target: string, output: string): { ok: true; detail: string } | {
 /** The `launchd` check type. */
 export const launchdChecker: Check<LaunchdCheckSpec> = {
   type: 'launchd',
+  cost: 2,
 
   describe(spec) {
     return `launchd ${spec.domain ? `${spec.domain}/` : ''}${spec.label}`;

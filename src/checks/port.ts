@@ -6,12 +6,13 @@ import { connect } from 'node:net';
 import { bareHost } from '../common/host.js';
 import { onTimeoutOrAbort, timedOutAfter } from '../common/deadline.js';
 import { describeSocketError } from '../common/error-text.js';
-import type { PortCheckSpec } from '../manifest/schema.js';
+import type { PortCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** The `port` check type. */
 export const portChecker: Check<PortCheckSpec> = {
   type: 'port',
+  cost: 0,
 
   describe(spec) {
     const host = spec.host.includes(':') && !spec.host.startsWith('[') ? `[${spec.host}]` : spec.host;

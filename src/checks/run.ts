@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { deadlineSignal, onceAborted, timedOutAfter } from '../common/deadline.js';
 import type { Deps } from '../deps.js';
+import { DEFAULT_CONCURRENCY } from '../manifest/defaults.js';
 import type { CheckPlan } from '../manifest/resolve.js';
 import { describeCheck, runCheckOnce } from './index.js';
 import type { CheckOutcome } from './types.js';
@@ -21,14 +22,11 @@ export type RunChecksOptions = {
   baseDir: string;
   /** When the whole batch must be over, in ms since the epoch (compared to `deps.now()`). */
   deadline: number;
-  /** How many checks run at once. @default 64 */
+  /** How many checks run at once. @default {@link DEFAULT_CONCURRENCY} */
   concurrency?: number;
   /** Ends every attempt early (a scan being stopped); what was cut is a failure. */
   signal?: AbortSignal;
 };
-
-/** The manifest's default concurrency. */
-export const DEFAULT_CONCURRENCY = 64;
 
 /**
  * How long a check may take to report on its own after its signal aborted before the runner

@@ -7,7 +7,7 @@
  */
 import { timedOutAfter } from '../common/deadline.js';
 import { parseShow, runSystemctl } from '../supervisors/systemctl.js';
-import type { SystemdCheckSpec } from '../manifest/schema.js';
+import type { SystemdCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 const HEALTHY_STATES = new Set(['active', 'reloading']);
@@ -24,6 +24,7 @@ export function judgeUnit(unit: string, stdout: string): { ok: true; detail: str
 /** The `systemd` check type. */
 export const systemdChecker: Check<SystemdCheckSpec> = {
   type: 'systemd',
+  cost: 2,
 
   describe(spec) {
     return `systemd ${spec.user ? '--user ' : ''}${spec.unit}`;

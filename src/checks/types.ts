@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../manifest/schema.js';
+import type { CheckSpec } from './schema.js';
 import type { Deps } from '../deps.js';
 
 /** What one check saw. A failure is a value, not an exception. */
@@ -20,6 +20,12 @@ export type CheckContext = {
 /** The plug-in contract of a check type: one file under src/checks/ each. */
 export interface Check<S extends CheckSpec = CheckSpec> {
   readonly type: S['type'];
+  /**
+   * How dear one attempt is beside the other check types, 0 the cheapest: while a service's
+   * breaker is open only its cheapest check runs, as the probe (of equals, the first in the
+   * manifest).
+   */
+  readonly cost: number;
   /** A short label for reports: "port 127.0.0.1:3002", "GET http://…/health". */
   describe(spec: S): string;
   /** Runs one attempt. Must settle soon after `ctx.signal` aborts, and must not throw. */

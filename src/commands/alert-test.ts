@@ -4,7 +4,7 @@ import { alertConfig, LEVELS } from '../alerts/levels.js';
 import type { Message } from '../alerts/types.js';
 import { createDeps } from '../deps.js';
 import { HealError } from '../common/errors.js';
-import type { AlertLevel } from '../manifest/schema.js';
+import type { AlertLevel } from '../alerts/schema.js';
 import { openContext, print } from './context.js';
 
 /** `heal alert test [--channel NAME] [--level L]`: a test notice through each channel, reported per channel. */

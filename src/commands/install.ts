@@ -10,7 +10,7 @@ import { HealError } from '../common/errors.js';
 import { currentUid } from '../supervisors/launchctl.js';
 import { writeFileAtomic } from '../common/fs-atomic.js';
 import { loadManifest, manifestPath, type LoadedManifest } from '../manifest/load.js';
-import { launchdLabel } from '../manifest/schema.js';
+import { launchdLabel } from '../manifest/fields.js';
 import { stateDirFor } from '../state/location.js';
 import { cronLogFile, mergeCrontab, renderCronLine } from '../install/cron.js';
 import { readCrontab, writeCrontab } from '../install/crontab.js';

@@ -1,21 +1,12 @@
 /**
  * Effective per-service settings: the service's own value, else the manifest's `defaults`,
- * else the built-in default. Resolving once keeps `?? default` chains out of the rest of the code.
+ * else the built-in default (defaults.ts). Resolving once keeps `?? default` chains out of the
+ * rest of the code.
  */
 import type { ScanThreshold } from '../common/scan-window.js';
-import type { BreakerSettings, CheckSpec, Manifest, ServiceSpec } from './schema.js';
-
-/** Built-in defaults, as documented in the README. */
-export const BUILTIN_DEFAULTS = {
-  timeout: 3_000,
-  retries: 0,
-  retry_delay: 1_000,
-  cooldown: 300_000,
-  max_heals_per_hour: 6,
-  verify_timeout: 10_000,
-  start_grace: 0,
-  flap_threshold: { count: 3, of: 12 } as ScanThreshold,
-} as const;
+import { BUILTIN_DEFAULTS } from './defaults.js';
+import type { CheckSpec } from '../checks/schema.js';
+import type { BreakerSettings, Manifest, ServiceSpec } from './schema.js';
 
 /** One service with every setting decided. */
 export type ServiceConfig = {

@@ -6,7 +6,7 @@
  * gets SIGTERM, then SIGKILL after `stop_grace`. Neither failing prevents the start.
  */
 import { join, resolve } from 'node:path';
-import type { CommandRestartSpec } from '../manifest/schema.js';
+import type { CommandRestartSpec } from './schema.js';
 import { stopPidFile } from './stop-process.js';
 import type { RestartContext, Restarter } from './types.js';
 

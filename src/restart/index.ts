@@ -1,5 +1,5 @@
 /** The restarter registry: one entry per restart type; a type without one does not compile. */
-import type { RestartSpec } from '../manifest/schema.js';
+import type { RestartSpec } from './schema.js';
 import { commandRestarter } from './command.js';
 import { launchdRestarter } from './launchd.js';
 import { systemdRestarter } from './systemd.js';

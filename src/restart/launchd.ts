@@ -19,7 +19,7 @@
  */
 import { resolve } from 'node:path';
 import { formatDuration } from '../common/duration.js';
-import type { LaunchdRestartSpec } from '../manifest/schema.js';
+import type { LaunchdRestartSpec } from './schema.js';
 import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, legacyFailure, describeLaunchctlExit, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
 import type { RestartContext, RestartOutcome, Restarter } from './types.js';
 

@@ -16,7 +16,7 @@
  * yet it never left the inactive state — ConditionTimestampMonotonic is later than
  * InactiveExitTimestampMonotonic — because the start limit is tested right after the conditions.
  */
-import type { SystemdRestartSpec } from '../manifest/schema.js';
+import type { SystemdRestartSpec } from './schema.js';
 import { parseShow, runSystemctl, type SystemctlResult } from '../supervisors/systemctl.js';
 import type { RestartContext, RestartOutcome, Restarter } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { DetachedExit, Deps } from '../deps.js';
-import type { RestartSpec } from '../manifest/schema.js';
+import type { RestartSpec } from './schema.js';
 
 /**
  * What a restart attempt did. A failure is a value, not an exception. `facts` are what the
@@ -33,7 +33,7 @@ export type RestartContext = {
   signal: AbortSignal;
 };
 
-/** The plug-in contract of a restart type: one file under src/heal/ each. */
+/** The plug-in contract of a restart type: one file under src/restart/ each. */
 export interface Restarter<S extends RestartSpec = RestartSpec> {
   readonly type: S['type'];
   /** A short label for reports: "command: node demo.mjs", "launchd: com.example.api". */

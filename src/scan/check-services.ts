@@ -4,8 +4,7 @@
  * of the service's checks before the service counts as up.
  */
 import { breakerAt } from '../policy/breaker.js';
-import { cheapestCheckIndex } from '../checks/cost.js';
-import { checkName } from '../checks/index.js';
+import { cheapestCheckIndex, checkName } from '../checks/index.js';
 import { runChecks, type CheckRequest, type RunChecksOptions } from '../checks/run.js';
 import type { CheckOutcome } from '../checks/types.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';

@@ -18,19 +18,18 @@
 import { cut, oneLine } from '../alerts/format.js';
 import { sendRequest } from '../common/http-request.js';
 import { redactor } from '../common/redact.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../manifest/defaults.js';
 
 export type HeartbeatPhase = 'start' | 'success' | 'fail';
 
 export type HeartbeatResult = { ok: true } | { ok: false; error: string };
 
 export type HeartbeatOptions = {
-  /** The whole ping's limit: connect, send and the response's status line. @default 10_000 */
+  /** The whole ping's limit: connect, send and the response's status line. @default {@link DEFAULT_HEARTBEAT_TIMEOUT_MS} */
   timeoutMs?: number;
   /** Aborts the ping (the scan's deadline); the result is then a failure. */
   signal?: AbortSignal;
 };
-
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** The most of a body sent (healthchecks.io keeps up to 100 kB; a summary needs far less). */
 export const MAX_HEARTBEAT_BODY_BYTES = 10 * 1024;

@@ -31,12 +31,12 @@ import { ensureStateDir } from './store.js';
 /** The lock file's name inside the state directory. */
 export const LOCK_FILE_NAME = 'scan.lock';
 
-/** A lock whose content cannot be read is left alone this long (file-system time): its writer may be mid-write. */
+/**
+ * A lock whose content cannot be read is left alone this long (file-system time) before it is
+ * taken over. heal never writes one (a lock is created whole, see createExclusive): someone else
+ * made or damaged it.
+ */
 const GARBAGE_GRACE_MS = 5_000;
-
-/** How long to re-read a fresh lock without content, expecting its writer to fill it in. */
-const CONTENT_SETTLE_MS = 500;
-const CONTENT_POLL_MS = 10;
 
 /** A takeover marker that cannot be judged by its writer (another host, no content) is stale this old (file-system time). */
 const TAKEOVER_STALE_MS = 10_000;
@@ -119,7 +119,6 @@ async function acquire(path: string, dir: string, logger: Logger | undefined): P
   // Temp files of dead writers first: on a full disk they may hold the space our lock needs.
   await removeLeftovers(dir);
   const deadline = performance.now() + TAKEOVER_WAIT_MS;
-  const settleDeadline = performance.now() + CONTENT_SETTLE_MS;
   let tidied = false;
   for (;;) {
     const mine = lockContent(me);
@@ -138,12 +137,6 @@ async function acquire(path: string, dir: string, logger: Logger | undefined): P
     }
     const verdict = await judge(seen, me, created.fsNow);
     if (verdict.stale === false) {
-      // A fresh lock without content is most likely being written right now by a writer that
-      // is not heal ('wx' creates it empty): give it a moment, so the error can name the holder.
-      if (!seen.info && performance.now() < settleDeadline) {
-        await delay(CONTENT_POLL_MS);
-        continue;
-      }
       if (verdict.elsewhere) {
         logger?.warn(
           { lock: path, holder: seen.info },

@@ -4,7 +4,7 @@ import { deliver } from '../../src/alerts/deliver.js';
 import { enqueue, expire, recordAttempt } from '../../src/alerts/outbox.js';
 import { emptyAlertsState, type AlertsState } from '../../src/alerts/state.js';
 import type { Message } from '../../src/alerts/types.js';
-import type { ChannelSpec } from '../../src/manifest/schema.js';
+import type { ChannelSpec } from '../../src/alerts/channels/schema.js';
 import { reply, serverScope, startHangingListener, startHttpServer, type HttpHandler } from '../helpers/servers.js';
 import { DAY, simClock, simDeps, type SimClock } from '../helpers/sim.js';
 

@@ -12,7 +12,7 @@ import { deliver } from '../../src/alerts/deliver.js';
 import { enqueue } from '../../src/alerts/outbox.js';
 import { emptyAlertsState, type AlertsState } from '../../src/alerts/state.js';
 import type { Message } from '../../src/alerts/types.js';
-import { channelSpec, type ChannelSpec } from '../../src/manifest/schema.js';
+import { channelSpec, type ChannelSpec } from '../../src/alerts/channels/schema.js';
 import { startDiscordServer } from '../helpers/discord-server.js';
 import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../helpers/servers.js';
 import { HOUR, MINUTE, simClock, simDeps, SIM_T0 } from '../helpers/sim.js';

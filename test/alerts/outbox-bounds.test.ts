@@ -10,7 +10,7 @@ import { capOutbox, MAX_FOLDED_SERVICES, MAX_WAITING_PER_CHANNEL } from '../../s
 import { channelReady, enqueue, expire, MAX_PAUSE_MS, recordAttempt } from '../../src/alerts/outbox.js';
 import { emptyAlertsState, type AlertsState } from '../../src/alerts/state.js';
 import type { Message } from '../../src/alerts/types.js';
-import type { ChannelSpec } from '../../src/manifest/schema.js';
+import type { ChannelSpec } from '../../src/alerts/channels/schema.js';
 import { startDiscordServer } from '../helpers/discord-server.js';
 import { serverScope } from '../helpers/servers.js';
 import { HOUR, MINUTE, simClock, simDeps, SIM_T0 } from '../helpers/sim.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandChecker } from '../../src/checks/command.js';
-import { commandCheck } from '../../src/manifest/schema.js';
+import { commandCheck } from '../../src/checks/schema.js';
 import { probePid } from '../../src/process/identity.js';
 import { waitFor } from '../helpers/cli.js';
 import { checkContext } from './context.js';

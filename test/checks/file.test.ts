@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileChecker } from '../../src/checks/file.js';
-import { fileCheck } from '../../src/manifest/schema.js';
+import { fileCheck } from '../../src/checks/schema.js';
 import { checkContext } from './context.js';
 
 let dir: string;

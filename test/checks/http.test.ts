@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpChecker, jsonAt, MAX_BODY_BYTES } from '../../src/checks/http.js';
-import { httpCheck } from '../../src/manifest/schema.js';
+import { httpCheck } from '../../src/checks/schema.js';
 import { checkContext } from './context.js';
 import {
   closedPort,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { portChecker } from '../../src/checks/port.js';
-import { portCheck } from '../../src/manifest/schema.js';
+import { portCheck } from '../../src/checks/schema.js';
 import { checkContext } from './context.js';
 import { closedPort, serverScope, startHangingListener, startTcpServer } from '../helpers/servers.js';
 

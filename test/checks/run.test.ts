@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkIdentity, runChecks, type CheckRequest, type RunChecksOptions } from '../../src/checks/run.js';
 import type { Deps, ExecResult } from '../../src/deps.js';
 import type { CheckPlan } from '../../src/manifest/resolve.js';
-import { checkSpec } from '../../src/manifest/schema.js';
+import { checkSpec } from '../../src/checks/schema.js';
 import { testDeps } from './context.js';
 import { closedPort, reply, serverScope, startHangingListener, startHttpServer } from '../helpers/servers.js';
 

@@ -14,7 +14,8 @@ import { systemdChecker } from '../../src/checks/systemd.js';
 import { printedFields } from '../../src/supervisors/launchctl.js';
 import { launchdRestarter } from '../../src/restart/launchd.js';
 import { systemdRestarter } from '../../src/restart/systemd.js';
-import { checkSpec, launchdCheck, launchdRestart, systemdCheck, systemdRestart } from '../../src/manifest/schema.js';
+import { checkSpec, launchdCheck, systemdCheck } from '../../src/checks/schema.js';
+import { launchdRestart, systemdRestart } from '../../src/restart/schema.js';
 import { freePort } from '../helpers/cli.js';
 import {
   UID,

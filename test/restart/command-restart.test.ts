@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRestarter } from '../../src/restart/command.js';
 import { probePid } from '../../src/process/identity.js';
-import { commandRestart } from '../../src/manifest/schema.js';
+import { commandRestart } from '../../src/restart/schema.js';
 import { waitFor } from '../helpers/cli.js';
 import { restartContext } from '../helpers/fake-supervisors.js';
 

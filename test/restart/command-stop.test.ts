@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRestarter } from '../../src/restart/command.js';
 import { readPidFile, stopPid } from '../../src/restart/stop-process.js';
-import { commandRestart } from '../../src/manifest/schema.js';
+import { commandRestart } from '../../src/restart/schema.js';
 import { restartContext, testDeps } from '../helpers/fake-supervisors.js';
 
 const node = process.execPath;

@@ -12,7 +12,7 @@ import { restart } from '../../src/restart/index.js';
 import { launchdDomains } from '../../src/supervisors/launchctl.js';
 import { launchdRestarter } from '../../src/restart/launchd.js';
 import type { RestartContext } from '../../src/restart/types.js';
-import { launchdRestart } from '../../src/manifest/schema.js';
+import { launchdRestart } from '../../src/restart/schema.js';
 import { freePort, waitFor } from '../helpers/cli.js';
 import {
   UID,

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { restart } from '../../src/restart/index.js';
 import { parseShow, systemctlArgv, userManagerEnv } from '../../src/supervisors/systemctl.js';
 import { refusedByStartLimit, SHOWN_PROPERTIES, systemdRestarter } from '../../src/restart/systemd.js';
-import { systemdRestart } from '../../src/manifest/schema.js';
+import { systemdRestart } from '../../src/restart/schema.js';
 import { freePort, waitFor } from '../helpers/cli.js';
 import { UID, healthy, restartContext, serviceProgram, useFakeTool, type SystemctlScenario } from '../helpers/fake-supervisors.js';
 

@@ -23,7 +23,7 @@
  * refused connections are retryable. Errors are built from the status and Alertmanager's short
  * reason, never from the URL or the headers.
  */
-import type { AlertmanagerChannelSpec } from '../../manifest/schema.js';
+import type { AlertmanagerChannelSpec } from './schema.js';
 import { oneLine } from '../format.js';
 import type { Channel, Message, Notice, SendOutcome } from '../types.js';
 import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';

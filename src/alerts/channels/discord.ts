@@ -17,7 +17,7 @@ import { anySignal, timedOutAfter } from '../../common/deadline.js';
 import { describeSocketError } from '../../common/error-text.js';
 import { formatDuration } from '../../common/duration.js';
 import { sendRequest, type HttpFailure } from '../../common/http-request.js';
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { COLOURS, cut, isRecovery, noticeColour, noticeTag, noticeTitle, oneLine, sinceText, subject } from '../format.js';
 import { redactor } from '../../common/redact.js';
 import { sendBudget } from './budget.js';

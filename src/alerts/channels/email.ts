@@ -10,7 +10,7 @@
  * message went out behind DATA, with no reply to it, is "maybe delivered": the server may have
  * queued it, so it is not sent again in the same scan. Errors never contain the password.
  */
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { timedOutAfter } from '../../common/deadline.js';
 import { socketErrorReason } from '../../common/error-text.js';
 import { cut, htmlBody, oneLine, subject, textBody } from '../format.js';

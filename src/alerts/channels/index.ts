@@ -5,7 +5,7 @@
  * The channel modules are small; the heavy libraries they use (discord.js, nodemailer) are
  * imported inside `send`, so loading this registry loads neither.
  */
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { within } from '../../common/deadline.js';
 import { formatDuration } from '../../common/duration.js';
 import { cut, oneLine } from '../format.js';

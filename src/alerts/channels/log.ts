@@ -4,7 +4,7 @@
  * is the field `alertLevel`, since pino owns `level`. Writing a line cannot fail, so a send is
  * always ok.
  */
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { isoTime, isRecovery, noticeTitle } from '../format.js';
 import type { Channel, Notice } from '../types.js';
 

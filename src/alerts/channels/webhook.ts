@@ -6,7 +6,7 @@
  * any other 4xx is permanent. Errors are built from the status and a short reason, never from the
  * URL, so its userinfo and query string (often the token) stay out of logs.
  */
-import type { ChannelSpec } from '../../manifest/schema.js';
+import type { ChannelSpec } from './schema.js';
 import { isoTime, subject } from '../format.js';
 import type { Channel, Message } from '../types.js';
 import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';

@@ -19,7 +19,7 @@ import {
 } from '../../../src/alerts/channels/alertmanager.js';
 import { sendToChannel } from '../../../src/alerts/channels/index.js';
 import type { Notice } from '../../../src/alerts/types.js';
-import { channelSpec } from '../../../src/manifest/schema.js';
+import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../../helpers/servers.js';
 import { message, notice, sendContext, T0 } from './fixtures.js';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { discordChannel, discordPayload, DISCORD_LIMITS, parseWebhookUrl } from '../../../src/alerts/channels/discord.js';
 import { COLOURS } from '../../../src/alerts/format.js';
 import type { Message } from '../../../src/alerts/types.js';
-import { channelSpec } from '../../../src/manifest/schema.js';
+import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import {
   discordLimitViolations,
   startDiscordServer,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emailChannel, messageIdOf } from '../../../src/alerts/channels/email.js';
-import { channelSpec } from '../../../src/manifest/schema.js';
+import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import { closedPort, serverScope, startHangingListener } from '../../helpers/servers.js';
 import { startSmtpServer, type SmtpServerOptions } from '../../helpers/smtp-server.js';
 import { message, notice, sendContext } from './fixtures.js';

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { channelFor, channelSecrets, channelTypes, sendToChannel } from '../../../src/alerts/channels/index.js';
-import type { ChannelSpec } from '../../../src/manifest/schema.js';
-import { channelSpec } from '../../../src/manifest/schema.js';
+import type { ChannelSpec } from '../../../src/alerts/channels/schema.js';
+import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import { message, sendContext } from './fixtures.js';
 
 afterEach(() => vi.restoreAllMocks());

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { webhookChannel } from '../../../src/alerts/channels/webhook.js';
-import { channelSpec } from '../../../src/manifest/schema.js';
+import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import type { Message } from '../../../src/alerts/types.js';
 import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../../helpers/servers.js';
 import { message, notice, sendContext, T0 } from './fixtures.js';

@@ -1,0 +1,99 @@
+/**
+ * The manifest's check specs (`services.<name>.checks[]`), one per check type, and their union.
+ * A new check type adds its spec here, its `Check` in a file of its own and its entry in the
+ * registry (index.ts); the registry's type does not compile until all three agree.
+ */
+import { z } from 'zod';
+import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
+import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, specsByType, systemdUnit } from '../manifest/fields.js';
+
+/**
+ * Knobs every check has. One left out is the service's (resolve.ts `planCheck`): its own, else
+ * the manifest's `defaults`, else the built-in one ({@link BUILTIN_DEFAULTS}).
+ */
+const checkCommon = {
+  /** A label for reports and metrics; defaults to one derived from the check. */
+  name: z.string().min(1).optional(),
+  /** How long one attempt may take. @default the service's `timeout` */
+  timeout: duration.optional(),
+  /** Extra attempts before it counts as failed, for flaky endpoints. @default the service's `retries` */
+  retries: retries.optional(),
+  /** Wait between attempts. @default the service's `retry_delay` */
+  retry_delay: duration.optional(),
+};
+
+/** TCP connect to host:port. */
+export const portCheck = z.strictObject({
+  type: z.literal('port'),
+  /** @default "127.0.0.1" */
+  host: hostname.default('127.0.0.1'),
+  port,
+  ...checkCommon,
+});
+
+const statusCode = z.number().int().min(100).max(599);
+
+/** An HTTP(S) request whose status, body or JSON field must match. */
+export const httpCheck = z.strictObject({
+  type: z.literal('http'),
+  url: httpUrl,
+  /** @default "GET" */
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS']).default('GET'),
+  /** Accepted status codes. @default 200–399 */
+  status: z.union([statusCode, z.array(statusCode).min(1)]).optional(),
+  /** A string the body must contain. */
+  body_contains: z.string().min(1).optional(),
+  /** A field of the JSON body (dot path, e.g. "checks.db.status") that must equal a value. */
+  json: z.strictObject({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
+  /** Request headers. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** A request body, for POST and PUT. */
+  body: z.string().optional(),
+  /** Accept a TLS certificate that does not verify (self-signed). @default false */
+  insecure: z.boolean().default(false),
+  ...checkCommon,
+});
+
+/** A heartbeat file whose modification time must be recent. */
+export const fileCheck = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1),
+  max_age: duration,
+  ...checkCommon,
+});
+
+/** A program (argv, never a shell) that must exit 0 before its timeout. */
+export const commandCheck = z.strictObject({
+  type: z.literal('command'),
+  run: argv,
+  cwd: z.string().min(1).optional(),
+  ...checkCommon,
+});
+
+/** Asks launchd whether the job is loaded and has a pid (`launchctl print`). */
+export const launchdCheck = z.strictObject({
+  type: z.literal('launchd'),
+  label: launchdLabel,
+  domain: launchdDomain.optional(),
+  ...checkCommon,
+});
+
+/** Asks systemd whether the unit is active (`systemctl show -p ActiveState`). */
+export const systemdCheck = z.strictObject({
+  type: z.literal('systemd'),
+  unit: systemdUnit,
+  /** Ask the user's manager (`systemctl --user`). @default false */
+  user: z.boolean().default(false),
+  ...checkCommon,
+});
+
+/** One check of a service, by its `type`. */
+export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck]);
+
+export type CheckSpec = z.output<typeof checkSpec>;
+export type PortCheckSpec = z.output<typeof portCheck>;
+export type HttpCheckSpec = z.output<typeof httpCheck>;
+export type FileCheckSpec = z.output<typeof fileCheck>;
+export type CommandCheckSpec = z.output<typeof commandCheck>;
+export type LaunchdCheckSpec = z.output<typeof launchdCheck>;
+export type SystemdCheckSpec = z.output<typeof systemdCheck>;
