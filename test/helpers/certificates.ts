@@ -12,8 +12,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
-import { createServer, type TLSSocket } from 'node:tls';
-import { LOCALHOST, type RunningServer } from './servers.js';
+import { createServer } from 'node:tls';
+import { LOCALHOST, listen, trackConnections, type RunningServer } from './servers.js';
 
 // node-forge is CommonJS whose exports ES modules cannot name.
 const forge = createRequire(import.meta.url)('node-forge') as typeof import('node-forge');
@@ -77,39 +77,25 @@ export function makeCa(now: number, commonName = 'heal test CA'): KeyAndCert {
   return makeCertificate(now, { ca: true, commonName, names: [], notBefore: now - 365 * DAY, notAfter: now + 3650 * DAY });
 }
 
-/** A TLS server on 127.0.0.1 that presents `cert` and closes each connection after the handshake. */
-export async function startTlsServer(identity: KeyAndCert, options: { chain?: string } = {}): Promise<RunningServer & { handshakes: number }> {
-  const sockets = new Set<TLSSocket>();
-  const stats = { total: 0, open: 0, peak: 0 };
+/** A TLS server on 127.0.0.1 that presents `identity` and closes each connection after the handshake. */
+export async function startTlsServer(identity: KeyAndCert): Promise<RunningServer & { readonly handshakes: number }> {
   let handshakes = 0;
-  const server = createServer({ key: identity.key, cert: options.chain ? `${identity.cert}\n${options.chain}` : identity.cert }, (socket) => {
+  const server = createServer({ key: identity.key, cert: identity.cert }, (socket) => {
     handshakes += 1;
     socket.end();
   });
-  server.on('connection', (socket: TLSSocket) => {
-    sockets.add(socket);
-    stats.total += 1;
-    stats.open = sockets.size;
-    stats.peak = Math.max(stats.peak, sockets.size);
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      stats.open = sockets.size;
-    });
-  });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, LOCALHOST, resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('TLS server has no port');
+  const tracked = trackConnections(server);
+  const port = await listen(server);
   return {
-    port: address.port,
-    connections: stats,
+    port,
+    connections: tracked.stats,
     get handshakes() {
       return handshakes;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        tracked.destroyAll();
         server.close(() => resolve());
       }),
   };

@@ -47,7 +47,7 @@ export type RecordedRequest = {
 export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, request: RecordedRequest) => void;
 
 /** Tracks the sockets of a server so close() can destroy them and tests can count them. */
-function trackConnections(server: TcpServer): { stats: ConnectionStats; destroyAll(): void } {
+export function trackConnections(server: TcpServer): { stats: ConnectionStats; destroyAll(): void } {
   const sockets = new Set<Socket>();
   const stats = { total: 0, open: 0, peak: 0 };
   server.on('connection', (socket: Socket) => {
@@ -69,7 +69,7 @@ function trackConnections(server: TcpServer): { stats: ConnectionStats; destroyA
   };
 }
 
-function listen(server: TcpServer, port = 0): Promise<number> {
+export function listen(server: TcpServer, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, LOCALHOST, () => {
