@@ -13,15 +13,24 @@ import { restartSpec } from '../restart/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_HEARTBEAT_TIMEOUT_MS, type BUILTIN_DEFAULTS } from './defaults.js';
 import { duration, expected, httpUrl, retries, scanThreshold } from './fields.js';
 
-const breakerSettings = z.strictObject({
+/** The breaker's keys, without their defaults: a service's `breaker` sets only what it names. */
+const breakerKeys = {
   /** Consecutive scans whose heal failed before the breaker opens. @default 3 */
-  failure_threshold: z.number().int().min(1).default(3),
+  failure_threshold: z.number().int().min(1),
   /** Healthy scans in half-open before it closes. @default 2 */
-  success_threshold: z.number().int().min(1).default(2),
+  success_threshold: z.number().int().min(1),
   /** How long it stays open before one heal is tried. @default 10m */
-  open_for: duration.default(600_000),
+  open_for: duration,
   /** The longest open period after repeated failures (the wait doubles). @default 1h */
-  max_open_for: duration.default(3_600_000),
+  max_open_for: duration,
+};
+
+/** `defaults.breaker`: every key, the built-in value where the manifest names none. */
+const breakerSettings = z.strictObject({
+  failure_threshold: breakerKeys.failure_threshold.default(3),
+  success_threshold: breakerKeys.success_threshold.default(2),
+  open_for: breakerKeys.open_for.default(600_000),
+  max_open_for: breakerKeys.max_open_for.default(3_600_000),
 });
 
 /**
@@ -78,7 +87,8 @@ export const serviceSchema = z.strictObject({
   /** Level of the notice when a restart brought it back. @default "info" */
   healed_level: alertLevelName.default('info'),
   ...healSettings,
-  breaker: breakerSettings.partial().optional(),
+  // Only the keys it names: the rest come from defaults.breaker (resolve.ts), not the built-in values.
+  breaker: z.strictObject(breakerKeys).partial().optional(),
 });
 
 /** The whole manifest (`services.yaml`). */

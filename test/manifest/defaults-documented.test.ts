@@ -113,7 +113,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'defaults.start_grace': ['  start_grace: 0s\n', '0s'],
   'defaults.flap_threshold': ['  flap_threshold: 3 of 12 ', '3 of 12'],
   // A service's own `breaker` keys get the same built-in values.
-  ...Object.fromEntries(Object.entries(BREAKER).flatMap(([key, where]) => [[`defaults.breaker.${key}`, where], [`services.*.breaker.${key}`, where]])),
+  ...Object.fromEntries(Object.entries(BREAKER).map(([key, where]) => [`defaults.breaker.${key}`, where])),
   'alerts.levels.critical.threshold': ['critical: { threshold: 3,', '3'],
   'alerts.levels.critical.cooldown': ['critical: { threshold: 3,  cooldown: 1h,', '1h'],
   'alerts.levels.critical.channels': ['critical: { threshold: 3,  cooldown: 1h,  channels: [log] }', '[log]'],
