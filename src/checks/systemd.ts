@@ -35,7 +35,7 @@ export const systemdChecker: Check<SystemdCheckSpec> = {
     const shown = await runSystemctl(ctx.deps, spec.user, ['show', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'Result', spec.unit], {
       timeoutMs: ctx.timeoutMs,
       signal: ctx.signal,
-      who: 'check',
+      user: 'check',
     });
     const latencyMs = ctx.deps.now() - started;
     if (shown.ok) return { latencyMs, ...judgeUnit(spec.unit, shown.stdout) };

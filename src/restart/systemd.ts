@@ -57,7 +57,7 @@ function session(spec: SystemdRestartSpec, ctx: RestartContext): Session {
   const deadline = ctx.deps.now() + budgetMs;
   const left = (): number => Math.max(0, deadline - ctx.deps.now());
   return {
-    systemctl: (...args) => runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, who: 'restarter' }),
+    systemctl: (...args) => runSystemctl(ctx.deps, spec.user, args, { timeoutMs: left(), budgetMs, signal: ctx.signal, user: 'restarter' }),
     left,
   };
 }

@@ -3,9 +3,8 @@
  * launchctl call (argv, never a shell) within a budget, and what launchctl's exit codes mean.
  */
 import type { Deps } from '../deps.js';
-import { timedOutAfter } from '../common/deadline.js';
-import { formatDuration } from '../common/duration.js';
 import { firstLine } from '../common/error-text.js';
+import { callSupervisor, type SupervisorCallOptions, type SupervisorResult } from './call.js';
 
 /** launchctl exit codes heal acts on. */
 export const LAUNCHCTL_EXIT = {
@@ -69,36 +68,18 @@ export function launchdDomains(configured: string | undefined, uid = currentUid(
   return [configured.includes('/') ? configured : `${configured}/${uid}`];
 }
 
-/** One launchctl call's result: its output, or a one-line error naming the call. */
-export type LaunchctlResult =
-  | { ok: true; stdout: string; stderr: string }
-  | { ok: false; error: string; exitCode?: number; notFound?: boolean; timedOut?: boolean };
-
-/** Who needs launchctl, for the "not found" message. */
-export type LaunchctlUser = 'restarter' | 'check' | 'install';
+export type LaunchctlResult = SupervisorResult;
 
 /** Runs `launchctl ARGS…` within `timeoutMs`; never throws. */
-export async function runLaunchctl(
-  deps: Pick<Deps, 'exec'>,
-  args: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal; user: LaunchctlUser; budgetMs?: number },
-): Promise<LaunchctlResult> {
-  const call = `launchctl ${args.join(' ')}`;
-  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: timedOut(call, options) };
-  const result = await deps.exec(['launchctl', ...args], { timeoutMs: options.timeoutMs, signal: options.signal });
-  if (result.notFound) return { ok: false, notFound: true, error: `launchctl not found: the launchd ${options.user} needs macOS` };
-  if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout, stderr: result.stderr };
-  if (result.timedOut || options.signal?.aborted) return { ok: false, timedOut: true, error: timedOut(call, options) };
-  if (result.exitCode === undefined) return { ok: false, error: `${call} failed: ${result.failure ?? 'no exit code'}` };
-  const said = firstLine(result.stderr) || firstLine(result.stdout);
-  return { ok: false, exitCode: result.exitCode, error: `${call} failed: ${describeLaunchctlExit(result.exitCode)}${said ? `: ${said}` : ''}` };
-}
-
-/** "launchctl print … timed out after 2s", or naming the whole budget when the call had only part of it. */
-export function timedOut(call: string, options: { timeoutMs: number; budgetMs?: number }): string {
-  return options.budgetMs === undefined
-    ? `${call} ${timedOutAfter(options.timeoutMs)}`
-    : `${call} timed out: the ${formatDuration(options.budgetMs)} restart timeout ran out`;
+export function runLaunchctl(deps: Pick<Deps, 'exec'>, args: readonly string[], options: SupervisorCallOptions): Promise<LaunchctlResult> {
+  return callSupervisor(deps, ['launchctl', ...args], options, {
+    notFound: (user) => `launchctl not found: the launchd ${user} needs macOS`,
+    failure: (result) => {
+      if (result.exitCode === undefined) return result.failure ?? 'no exit code';
+      const said = firstLine(result.stderr) || firstLine(result.stdout);
+      return `${describeLaunchctlExit(result.exitCode)}${said ? `: ${said}` : ''}`;
+    },
+  });
 }
 
 /**

@@ -4,7 +4,8 @@
  * budget, and reading `systemctl show` output.
  */
 import type { Deps } from '../deps.js';
-import { currentUid, timedOut } from './launchctl.js';
+import { callSupervisor, type SupervisorCallOptions, type SupervisorResult } from './call.js';
+import { currentUid } from './launchctl.js';
 
 /** `systemctl [--user] ARGS…`. */
 export function systemctlArgv(user: boolean, args: readonly string[]): string[] {
@@ -30,30 +31,16 @@ export function userManagerEnv(
   };
 }
 
-/** One systemctl call's result: its output, or a one-line error in systemctl's own words. */
-export type SystemctlResult =
-  | { ok: true; stdout: string }
-  | { ok: false; error: string; exitCode?: number; notFound?: boolean; timedOut?: boolean };
-
-/** Who needs systemctl, for the "not found" message: "restarter" or "check". */
-export type SystemctlUser = 'restarter' | 'check';
+export type SystemctlResult = SupervisorResult;
 
 /** Runs `systemctl [--user] ARGS…` within `timeoutMs`; never throws. */
-export async function runSystemctl(
-  deps: Pick<Deps, 'exec' | 'env'>,
-  user: boolean,
-  args: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal; who: SystemctlUser; budgetMs?: number },
-): Promise<SystemctlResult> {
-  const argv = systemctlArgv(user, args);
-  const call = argv.join(' ');
-  if (options.timeoutMs <= 0) return { ok: false, timedOut: true, error: timedOut(call, options) };
+export function runSystemctl(deps: Pick<Deps, 'exec' | 'env'>, user: boolean, args: readonly string[], options: SupervisorCallOptions): Promise<SystemctlResult> {
   const env = userManagerEnv(user, deps.env);
-  const result = await deps.exec(argv, { timeoutMs: options.timeoutMs, signal: options.signal, ...(env ? { env } : {}) });
-  if (result.notFound) return { ok: false, notFound: true, error: `systemctl not found: the systemd ${options.who} needs Linux with systemd` };
-  if (result.exitCode === 0 && result.failure === undefined) return { ok: true, stdout: result.stdout };
-  if (result.timedOut || options.signal?.aborted) return { ok: false, timedOut: true, error: timedOut(call, options) };
-  return { ok: false, exitCode: result.exitCode, error: `${call} failed: ${result.failure ?? `exit ${result.exitCode ?? 'unknown'}`}` };
+  return callSupervisor(deps, systemctlArgv(user, args), options, {
+    ...(env ? { env } : {}),
+    notFound: (who) => `systemctl not found: the systemd ${who} needs Linux with systemd`,
+    failure: (result) => result.failure ?? `exit ${result.exitCode ?? 'unknown'}`,
+  });
 }
 
 /**
