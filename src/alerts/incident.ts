@@ -13,6 +13,9 @@
  *   only once the service stayed up for the level's window. `escalate_after` raises a service
  *   still down that long to the next level up. When heal stops restarting it for a while, the
  *   incident says so once, with when heal tries again.
+ * - "<service>/degraded" is an incident like down, for a service whose only failing checks say
+ *   `on_fail: alert` (an expiring certificate, a slow answer): at its `degraded_level`, never
+ *   folded into flapping, never "stopped trying" (heal does not restart it for this).
  * - "<service>/healed" is an event: a restart brought the service back. At once, at most once per
  *   its level's cooldown; the ones held back are counted, and the next notice says how many.
  *
@@ -59,7 +62,8 @@ const PASSING = '.';
 export function planServiceAlerts(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext): ServicePlan {
   const plan: ServicePlan = { routed: [], refreshed: [], held: [] };
   const flappingOpen = flappingKey(keys, svc, ctx, plan);
-  const down = downKey(keys, svc, ctx, plan, flappingOpen);
+  const down = incidentKey('down', keys, svc, ctx, plan, flappingOpen);
+  incidentKey('degraded', keys, svc, ctx, plan, flappingOpen);
   healedKey(keys, svc, ctx, plan, down.resolvedByHeal || down.open || flappingOpen);
   return plan;
 }
@@ -94,16 +98,21 @@ function flappingKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput
 
 type DownOutcome = { open: boolean; resolvedByHeal: boolean };
 
-function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext, plan: ServicePlan, flappingOpen: boolean): DownOutcome {
+/** The two incidents a service can have: down (it is restarted), degraded (only `on_fail: alert` checks fail). */
+type IncidentKind = 'down' | 'degraded';
+
+function incidentKey(kind: IncidentKind, keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ctx: IncidentContext, plan: ServicePlan, flappingOpen: boolean): DownOutcome {
   const { config, now } = ctx;
-  const key = `${svc.service}/down`;
+  const key = `${svc.service}/${kind}`;
+  // A flapping service's down notices fold into its flapping alert; being degraded is other news.
+  const folded = kind === 'down' && flappingOpen;
   let k = keys[key];
   // A resolved incident is remembered for its level's cooldown (damping), then forgotten.
   if (k?.resolvedAt !== undefined && waitOver(k.resolvedAt, config.levels[k.level].cooldownMs, now)) {
     delete keys[key];
     k = undefined;
   }
-  const condition = downCondition(svc);
+  const condition = kind === 'down' ? downCondition(svc) : degradedCondition(svc);
   if (condition === 'unchanged') return { open: isOpenIncident(k), resolvedByHeal: false };
   if (condition === 'clear' && !k) return { open: false, resolvedByHeal: false };
   // The key's window spans the longest level's: escalate_after may move it to another level.
@@ -128,20 +137,20 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
     const stable = countLast(k.recent ?? '', FAILING, window) < level.threshold && (!k.reopened || upScans >= window);
     if (!stable) {
       // Still open (damped): channels that forget a firing alert are told it still fires.
-      if (!ctx.quiet && !flappingOpen) refresh(plan, downNotice(svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
+      if (!ctx.quiet && !folded) refresh(plan, downNotice(kind, svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
       keys[key] = { ...k, upScans };
       return { open: true, resolvedByHeal: false };
     }
     // Resolved, silenced or not: the channels that got the alert hear it is over.
     const resolutions = (k.resolutions ?? 0) + 1;
-    plan.routed.push({ notice: resolvedNotice(svc, 'down', key, { ...k, resolutions }, ctx), channels: k.notified.channels });
+    plan.routed.push({ notice: resolvedNotice(svc, kind, key, { ...k, resolutions }, ctx), channels: k.notified.channels });
     const { upScans: _up, owed: _owed, ...rest } = k;
     keys[key] = { ...rest, resolvedAt: now, resolutions };
     return { open: false, resolvedByHeal: svc.status === 'healed' };
   }
 
-  // The condition holds: the service is down.
-  if (!k) k = { failing: 0, since: now, level: svc.alertLevel, levelSince: now };
+  // The condition holds: the service is down (or degraded).
+  if (!k) k = { failing: 0, since: now, level: kind === 'down' ? svc.alertLevel : svc.degradedLevel, levelSince: now };
   if (k.resolvedAt !== undefined) {
     // Down again within the cooldown after "back up": the same incident, reopened.
     const { resolvedAt: _resolved, ...rest } = k;
@@ -167,23 +176,25 @@ function downKey(keys: Record<string, AlertKeyState>, svc: ServiceAlertInput, ct
     level = config.levels[above];
   }
 
-  const quiet = ctx.quiet || flappingOpen;
+  const quiet = ctx.quiet || folded;
+  // Heal stops restarting a down service, never a degraded one: only the down incident says so.
+  const stopped = kind === 'down' ? svc.stopped : undefined;
   const met = countLast(k.recent ?? '', FAILING, levelWindow(level)) >= level.threshold;
   const due = met && (!k.notified || k.owed !== undefined || waitOver(k.notified.at, level.cooldownMs, now));
   if (due && !quiet) {
     const count = (k.notified?.count ?? 0) + 1;
     const why: DownWhy = escalatedFrom || k.owed === 'raised' ? { escalatedFrom } : k.owed === 'again' ? 'again' : k.notified ? 'reminder' : 'first';
-    plan.routed.push({ notice: downNotice(svc, key, k, count, why, ctx), channels: level.channels });
+    plan.routed.push({ notice: downNotice(kind, svc, key, k, count, why, ctx), channels: level.channels });
     const { owed: _owed, ...rest } = k;
-    k = { ...rest, notified: { at: now, channels: union(k.notified?.channels, level.channels), count }, ...(svc.stopped ? { stoppedSaid: true } : {}) };
+    k = { ...rest, notified: { at: now, channels: union(k.notified?.channels, level.channels), count }, ...(stopped ? { stoppedSaid: true } : {}) };
   } else if (k.notified && !quiet && k.owed !== 'again') {
     // (A reopened incident not yet announced as down again is not firing for anyone yet.)
-    if (svc.stopped && !k.stoppedSaid) {
+    if (stopped && !k.stoppedSaid) {
       // Heal stopped trying after the alert went out: said once, to the channels that got the alert.
-      plan.routed.push({ notice: stoppedNotice(svc, key, k, svc.stopped, ctx), channels: k.notified.channels });
+      plan.routed.push({ notice: stoppedNotice(svc, key, k, stopped, ctx), channels: k.notified.channels });
       k = { ...k, stoppedSaid: true };
     } else {
-      refresh(plan, downNotice(svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
+      refresh(plan, downNotice(kind, svc, key, k, k.notified.count, 'reminder', ctx), k.notified.channels, ctx);
     }
   }
   keys[key] = k;
@@ -225,6 +236,12 @@ function downCondition(svc: ServiceAlertInput): 'holds' | 'clear' | 'unchanged' 
   return svc.status === 'down' ? 'holds' : 'clear';
 }
 
+/** Degraded holds while only alert-only checks fail; a down service says nothing of them, so the key waits. */
+function degradedCondition(svc: ServiceAlertInput): 'holds' | 'clear' | 'unchanged' {
+  if (svc.status === 'skipped' || svc.status === 'down' || svc.rule === 'starting') return 'unchanged';
+  return svc.status === 'degraded' ? 'holds' : 'clear';
+}
+
 /** The key's recent scans; a key written before they were kept counts its failing streak. */
 function recentOf(k: AlertKeyState, keep: number): string {
   return k.recent ?? FAILING.repeat(Math.min(k.failing, keep));
@@ -260,24 +277,24 @@ function stoppedText(stopped: RestartsStopped | undefined): string | undefined {
 /** Why a down notice goes: its first, down again after "back up", a reminder, or its level raised (from a level, when this scan raised it). */
 type DownWhy = 'first' | 'again' | 'reminder' | { escalatedFrom: AlertLevel | undefined };
 
-function downNotice(svc: ServiceAlertInput, key: string, k: AlertKeyState, count: number, why: DownWhy, ctx: IncidentContext): Notice {
+function downNotice(kind: IncidentKind, svc: ServiceAlertInput, key: string, k: AlertKeyState, count: number, why: DownWhy, ctx: IncidentContext): Notice {
   const outages = k.outages ?? 1;
   const span = formatDuration(elapsedSince(k.since, ctx.now));
   const title =
     why === 'again'
-      ? `${svc.service} is down again (the ${ordinal(outages)} time in ${span})`
+      ? `${svc.service} is ${kind} again (the ${ordinal(outages)} time in ${span})`
       : typeof why === 'object'
-        ? `${svc.service} is still down after ${span}: raised ${why.escalatedFrom ? `from ${why.escalatedFrom} ` : ''}to ${k.level}`
-        : `${svc.service} is down`;
-  const action = [svc.action, stoppedText(svc.stopped)].filter(Boolean).join('; ');
+        ? `${svc.service} is still ${kind} after ${span}: raised ${why.escalatedFrom ? `from ${why.escalatedFrom} ` : ''}to ${k.level}`
+        : `${svc.service} is ${kind}`;
+  const action = [svc.action, kind === 'down' ? stoppedText(svc.stopped) : undefined].filter(Boolean).join('; ');
   return {
     id: `${key}@${k.since}#${count}`,
     key,
-    kind: 'down',
+    kind,
     level: k.level,
     service: svc.service,
     title,
-    detail: outages > 1 ? `down ${outages} times since ${isoTime(k.since)}; ${svc.detail}` : svc.detail,
+    detail: outages > 1 ? `${kind} ${outages} times since ${isoTime(k.since)}; ${svc.detail}` : svc.detail,
     ...(action ? { action } : {}),
     since: k.since,
     at: ctx.now,
@@ -320,24 +337,24 @@ function flappingNotice(svc: ServiceAlertInput, key: string, k: AlertKeyState, c
   };
 }
 
-function resolvedNotice(svc: ServiceAlertInput, kind: 'down' | 'flapping', key: string, k: AlertKeyState, ctx: IncidentContext): Notice {
+function resolvedNotice(svc: ServiceAlertInput, kind: IncidentKind | 'flapping', key: string, k: AlertKeyState, ctx: IncidentContext): Notice {
   const span = elapsedSince(k.since, ctx.now);
-  const outages = kind === 'down' ? (k.outages ?? 1) : 1;
+  const outages = kind === 'flapping' ? 1 : (k.outages ?? 1);
   const downForMs = outages > 1 ? (k.downMs ?? span) : span;
   const healed = svc.status === 'healed' ? '; heal restarted it' : '';
   const what =
     kind === 'flapping'
       ? `flapping for ${formatDuration(span)}`
       : outages > 1
-        ? `down ${outages} times in ${formatDuration(span)}, for ${formatDuration(downForMs)} in all`
-        : `down for ${formatDuration(span)}`;
+        ? `${kind} ${outages} times in ${formatDuration(span)}, for ${formatDuration(downForMs)} in all`
+        : `${kind} for ${formatDuration(span)}`;
   return {
     id: `${key}@${k.since}/resolved${(k.resolutions ?? 1) > 1 ? `#${k.resolutions}` : ''}`,
     key,
     kind: 'resolved',
     level: k.level,
     service: svc.service,
-    title: kind === 'flapping' ? `${svc.service} is no longer flapping` : `${svc.service} is back up`,
+    title: kind === 'down' ? `${svc.service} is back up` : `${svc.service} is no longer ${kind}`,
     detail: `${what}${healed}`,
     ...(svc.status === 'healed' && svc.action ? { action: svc.action } : {}),
     since: k.since,

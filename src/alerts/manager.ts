@@ -36,10 +36,12 @@ export type { HeldNotice } from './incident.js';
 /** What the scan ended with for one service, as the manager needs it. */
 export type ServiceAlertInput = {
   service: string;
-  status: 'up' | 'down' | 'healed' | 'skipped';
+  status: 'up' | 'down' | 'healed' | 'degraded' | 'skipped';
   rule: DecisionRule;
   alertLevel: AlertLevel;
   healedLevel: AlertLevel;
+  /** The level of its degraded incident (only `on_fail: alert` checks fail). */
+  degradedLevel: AlertLevel;
   /** What failed: "port 127.0.0.1:3002: connection refused". */
   detail: string;
   /** What heal did: "restarted (…): still failing", "held back: cooldown …". */
@@ -110,15 +112,15 @@ function serviceOf(key: string): string {
   return key.slice(0, key.lastIndexOf('/'));
 }
 
-/** A key whose condition holds over scans ("<service>/down", "<service>/flapping"), not an event. */
+/** A key whose condition holds over scans ("<service>/down", "<service>/degraded", "<service>/flapping"), not an event. */
 function isCondition(key: string): boolean {
-  return key.endsWith('/down') || key.endsWith('/flapping');
+  return key.endsWith('/down') || key.endsWith('/degraded') || key.endsWith('/flapping');
 }
 
 /** Closes the open alert of a service heal no longer watches: it cannot say whether it recovered. */
 function unwatchedNotice(service: string, key: string, state: AlertKeyState, now: number, host: string): Notice {
   const downForMs = elapsedSince(state.since, now);
-  const what = key.endsWith('/flapping') ? 'flapping' : 'down';
+  const what = key.slice(key.lastIndexOf('/') + 1);
   return {
     id: `${key}@${state.since}/unwatched`,
     key,

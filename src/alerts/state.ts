@@ -11,7 +11,7 @@ const level = z.enum(['critical', 'warning', 'info']);
 const noticeSchema: z.ZodType<Notice> = z.object({
   id: z.string(),
   key: z.string(),
-  kind: z.enum(['down', 'healed', 'flapping', 'resolved', 'test', 'folded']),
+  kind: z.enum(['down', 'degraded', 'healed', 'flapping', 'resolved', 'test', 'folded']),
   level,
   service: z.string(),
   title: z.string(),

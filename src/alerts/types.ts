@@ -11,7 +11,7 @@ import type { ChannelSpec } from './channels/schema.js';
  * What a notice is about. `folded` is heal's own: a summary standing for older notices that
  * waited too long for a channel (see {@link FoldedNotices}).
  */
-export type AlertKind = 'down' | 'healed' | 'flapping' | 'resolved' | 'test' | 'folded';
+export type AlertKind = 'down' | 'degraded' | 'healed' | 'flapping' | 'resolved' | 'test' | 'folded';
 
 /**
  * What a `folded` notice stands for: notices that were waiting for one channel when more than

@@ -2,7 +2,9 @@
  * The check registry: one `Check` per manifest `type`, and the ways the rest of the code uses
  * them — a label for reports, one attempt that never throws, and the cheapest check of a service.
  */
+import { formatLatency } from '../common/duration.js';
 import type { CheckSpec } from './schema.js';
+import { certificateChecker } from './certificate.js';
 import { commandChecker } from './command.js';
 import { fileChecker } from './file.js';
 import { httpChecker } from './http.js';
@@ -25,6 +27,7 @@ export const checkTypes: CheckRegistry = {
   command: commandChecker,
   launchd: launchdChecker,
   systemd: systemdChecker,
+  certificate: certificateChecker,
 };
 
 /** The check type that runs `spec`, or undefined for a type this build does not know. */
@@ -66,9 +69,16 @@ export async function runCheckOnce(spec: CheckSpec, ctx: CheckContext): Promise<
   const check = checkFor(spec);
   if (!check) return { ok: false, latencyMs: 0, error: `unknown check type ${JSON.stringify(spec.type)}` };
   try {
-    return await check.run(spec, ctx);
+    return slowAsFailed(spec, await check.run(spec, ctx));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, latencyMs: ctx.deps.now() - started, error: `check failed unexpectedly: ${message}` };
   }
+}
+
+/** An answer slower than the check's `max_latency` fails as slow: "answered in 1.2s, max_latency 800ms". */
+function slowAsFailed(spec: CheckSpec, outcome: CheckOutcome): CheckOutcome {
+  const max = 'max_latency' in spec ? spec.max_latency : undefined;
+  if (!outcome.ok || max === undefined || outcome.latencyMs <= max) return outcome;
+  return { ok: false, latencyMs: outcome.latencyMs, error: `answered in ${formatLatency(outcome.latencyMs)}, max_latency ${formatLatency(max)}` };
 }

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
 import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, specsByType, systemdUnit } from '../manifest/fields.js';
 
+/** What a failing check does to its service. */
+export const onFail = z.enum(['restart', 'alert'], { error: 'expected restart (the service is down and restarted) or alert (the service is degraded, never restarted)' });
+
 /**
  * Knobs every check has. One left out is the service's (resolve.ts `planCheck`): its own, else
  * the manifest's `defaults`, else the built-in one ({@link BUILTIN_DEFAULTS}).
@@ -20,7 +23,16 @@ const checkCommon = {
   retries: retries.optional(),
   /** Wait between attempts. @default the service's `retry_delay` */
   retry_delay: duration.optional(),
+  /**
+   * What a failure of this check does: `restart` counts the service down (heal restarts it);
+   * `alert` only makes it `degraded` — reported and alerted at its `degraded_level`, never
+   * restarted. @default "restart" (a certificate check: "alert")
+   */
+  on_fail: onFail.default('restart'),
 };
+
+/** The most an answer may take: a slower one fails as slow ("answered in 1.2s, max_latency 800ms"). */
+const maxLatency = duration.optional();
 
 /** TCP connect to host:port. */
 export const portCheck = z.strictObject({
@@ -28,6 +40,8 @@ export const portCheck = z.strictObject({
   /** @default "127.0.0.1" */
   host: hostname.default('127.0.0.1'),
   port,
+  /** A connect slower than this fails as slow. */
+  max_latency: maxLatency,
   ...checkCommon,
 });
 
@@ -51,6 +65,8 @@ export const httpCheck = z.strictObject({
   body: z.string().optional(),
   /** Accept a TLS certificate that does not verify (self-signed). @default false */
   insecure: z.boolean().default(false),
+  /** An answer slower than this (status line and body read) fails as slow. */
+  max_latency: maxLatency,
   ...checkCommon,
 });
 
@@ -87,8 +103,30 @@ export const systemdCheck = z.strictObject({
   ...checkCommon,
 });
 
+/**
+ * The certificate a TLS server presents: it fails when it expires within `expires_within`, has
+ * expired, or does not verify (against the system's CAs, or `ca`). Alert-only by default.
+ */
+export const certificateCheck = z.strictObject({
+  type: z.literal('certificate'),
+  host: hostname,
+  /** @default 443 */
+  port: port.default(443),
+  /** The name sent (SNI) and verified against. @default the host, unless it is an IP address */
+  servername: z.string().min(1).optional(),
+  /** Fail when it expires sooner than this. @default 14d */
+  expires_within: duration.default(14 * 86_400_000),
+  /** A PEM file of CA certificates trusted instead of the system's (a private CA), relative to the manifest. */
+  ca: z.string().min(1).optional(),
+  /** Do not ask that it verifies; its expiry is still read and judged. @default false */
+  insecure: z.boolean().default(false),
+  ...checkCommon,
+  /** @default "alert": an expiring certificate is news, not a reason to restart. */
+  on_fail: onFail.default('alert'),
+});
+
 /** One check of a service, by its `type`. */
-export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck]);
+export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck, certificateCheck]);
 
 export type CheckSpec = z.output<typeof checkSpec>;
 export type PortCheckSpec = z.output<typeof portCheck>;
@@ -97,3 +135,4 @@ export type FileCheckSpec = z.output<typeof fileCheck>;
 export type CommandCheckSpec = z.output<typeof commandCheck>;
 export type LaunchdCheckSpec = z.output<typeof launchdCheck>;
 export type SystemdCheckSpec = z.output<typeof systemdCheck>;
+export type CertificateCheckSpec = z.output<typeof certificateCheck>;

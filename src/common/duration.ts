@@ -21,3 +21,9 @@ export function formatDuration(ms: number): string {
   const days = Math.floor(hours / 24);
   return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
 }
+
+/** A latency for people, to a tenth of a second under 10 s: 850ms, 1.2s, 12s. */
+export function formatLatency(ms: number): string {
+  if (ms < 1_000 || ms >= 10_000) return formatDuration(ms);
+  return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+}

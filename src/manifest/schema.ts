@@ -86,9 +86,25 @@ export const serviceSchema = z.strictObject({
   alert_level: alertLevelName.default('critical'),
   /** Level of the notice when a restart brought it back. @default "info" */
   healed_level: alertLevelName.default('info'),
+  /** Level of the alert while only `on_fail: alert` checks fail (the service is degraded). @default "warning" */
+  degraded_level: alertLevelName.default('warning'),
+  /**
+   * Restart this service right after a service it depends on was restarted, even when its own
+   * checks pass (it shares the parent's network, or holds a connection that died with it); once
+   * per scan, under its own cooldown and caps. Needs `depends_on` and a `restart`. @default false
+   */
+  restart_with_parent: z.boolean().default(false),
   ...healSettings,
   // Only the keys it names: the rest come from defaults.breaker (resolve.ts), not the built-in values.
   breaker: z.strictObject(breakerKeys).partial().optional(),
+}).superRefine((spec, ctx) => {
+  if (!spec.restart_with_parent) return;
+  if (!spec.depends_on.length) {
+    ctx.addIssue({ code: 'custom', path: ['restart_with_parent'], message: 'restarts the service after a service it depends on, but it has no depends_on: add depends_on: [<parent>], or remove restart_with_parent' });
+  }
+  if (!spec.restart) {
+    ctx.addIssue({ code: 'custom', path: ['restart_with_parent'], message: 'the service has no restart to run with its parent: add a restart, or remove restart_with_parent' });
+  }
 });
 
 /** The whole manifest (`services.yaml`). */

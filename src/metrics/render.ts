@@ -23,7 +23,7 @@ export type MetricsReport = {
 
 export type MetricsServiceReport = {
   name: string;
-  status: 'up' | 'down' | 'healed' | 'skipped';
+  status: 'up' | 'down' | 'healed' | 'degraded' | 'skipped';
   checks: readonly { name: string; ok: boolean; latencyMs: number }[];
 };
 
@@ -73,9 +73,9 @@ export function renderMetrics(input: MetricsInput): string {
     },
     {
       name: 'heal_service_up',
-      help: 'Whether the service was up at the end of the last scan: 1 up or healed, 0 down or skipped.',
+      help: 'Whether the service was up at the end of the last scan: 1 up, healed or degraded (it answers), 0 down or skipped.',
       type: 'gauge',
-      samples: services.map((s) => ({ labels: [['service', s.name]], value: s.status === 'up' || s.status === 'healed' ? 1 : 0 })),
+      samples: services.map((s) => ({ labels: [['service', s.name]], value: s.status === 'up' || s.status === 'healed' || s.status === 'degraded' ? 1 : 0 })),
     },
     {
       name: 'heal_check_up',

@@ -14,13 +14,17 @@
  *  7. hourly-cap               max_heals_per_hour reached in the last sliding hour
  *  8. restart                  (half-open-trial when the breaker lets one through)
  *
+ * A service whose checks pass (or only its `on_fail: alert` checks fail: `degraded`) is restarted
+ * all the same when it has `restart_with_parent` and a service it depends on was restarted in this
+ * scan (rule `parent-restarted`), under its own rules 4–7.
+ *
  * Together they are a ladder that never ends in "never": every hold names when it ends, and the
  * breaker's wait doubles only up to max_open_for, then heal tries again.
  *
  * Every wait is measured with common/time.ts: a restart remembered "in the future" (the clock
  * was set back) counts as made now, so no rule holds a restart back longer than its own setting.
  */
-import { breakerAt, CLOSED, halfOpensAt, onFoundDown } from './breaker.js';
+import { breakerAt, CLOSED, halfOpensAt, onFoundDown, type BreakerState } from './breaker.js';
 import { scheduleSlackMs } from '../common/schedule-slack.js';
 import { elapsedSince, waitEndsAt } from '../common/time.js';
 import { formatDuration } from '../common/duration.js';
@@ -59,20 +63,40 @@ export function hourlyCapEndsAt(heals: readonly { at: number }[], max: number, n
 export type PolicyInput = {
   service: ServiceConfig;
   previous: ServiceState | undefined;
-  /** Every check passed. */
+  /** No check whose failure restarts the service failed (`on_fail: restart`, the default). */
   healthy: boolean;
+  /** Only `on_fail: alert` checks failed: the service answers, but not as it should. */
+  degraded?: boolean;
   /** Services it depends on that are down after their own heal. */
   parentsDown: readonly string[];
+  /** Services it depends on that a restart brought back in this scan (for `restart_with_parent`). */
+  parentsRestarted?: readonly string[];
   now: number;
 };
 
-export function decideHeal({ service, previous, healthy, parentsDown, now }: PolicyInput): HealDecision {
-  if (healthy) return { action: 'none', rule: 'healthy' };
+export function decideHeal({ service, previous, healthy, degraded, parentsDown, parentsRestarted = [], now }: PolicyInput): HealDecision {
+  if (healthy) {
+    const settled: HealDecision = degraded ? { action: 'none', rule: 'degraded', reason: 'only checks with on_fail: alert fail' } : { action: 'none', rule: 'healthy' };
+    if (!service.spec.restart_with_parent || !service.spec.restart || !parentsRestarted.length) return settled;
+    // Restarted with its parent, under its own breaker, cooldown and caps.
+    const parents = parentsRestarted.join(', ');
+    const hold = heldBack(service, previous, breakerAt(previous?.breaker ?? CLOSED, now), now);
+    if (hold) return { ...settled, note: `not restarted with ${parents}: ${hold.reason}` };
+    return { action: 'restart', rule: 'parent-restarted', reason: `restarted with ${parents}, which heal restarted` };
+  }
   if (parentsDown.length) return { action: 'skip', rule: 'waiting-on-parent', reason: `waiting on ${parentsDown.join(', ')}` };
   if (!service.spec.restart) return { action: 'none', rule: 'no-restart', reason: 'no restart configured' };
 
   // Found down on probation (half-open, after it came back) opens the breaker again (policy/record.ts does the same).
   const breaker = onFoundDown(previous?.breaker ?? CLOSED, service.breaker, now);
+  const hold = heldBack(service, previous, breaker, now);
+  if (hold) return hold;
+  if (breaker.state === 'half_open') return { action: 'restart', rule: 'half-open-trial', reason: 'circuit breaker half-open: one restart allowed' };
+  return { action: 'restart', rule: 'down', reason: 'checks failed' };
+}
+
+/** The hold rules, in order — breaker or flapping, starting, cooldown, hourly cap — or undefined when a restart may go. */
+function heldBack(service: ServiceConfig, previous: ServiceState | undefined, breaker: BreakerState, now: number): Extract<HealDecision, { action: 'hold' }> | undefined {
   const reopens = halfOpensAt(breaker, now);
   if (reopens !== undefined) {
     const wait = `one restart will be tried in ${formatDuration(reopens - now)}`;
@@ -97,8 +121,7 @@ export function decideHeal({ service, previous, healthy, parentsDown, now }: Pol
   if (untilMs !== undefined) {
     return { action: 'hold', rule: 'hourly-cap', untilMs, reason: `hourly cap: ${healsInLastHour(heals, now).length} of ${service.maxHealsPerHour} restarts used in the last hour, next allowed in ${formatDuration(untilMs - now)}` };
   }
-  if (breaker.state === 'half_open') return { action: 'restart', rule: 'half-open-trial', reason: 'circuit breaker half-open: one restart allowed' };
-  return { action: 'restart', rule: 'down', reason: 'checks failed' };
+  return undefined;
 }
 
 /**

@@ -43,7 +43,8 @@ export type ScanMark = (typeof SCAN_MARK)[keyof typeof SCAN_MARK];
 export function scanMark(result: Pick<ServiceScanResult, 'healthy' | 'heal' | 'rule'>): ScanMark | undefined {
   if (result.rule === 'waiting-on-parent' || result.rule === 'starting') return undefined;
   if (!result.healthy) return SCAN_MARK.down;
-  return result.heal ? SCAN_MARK.healed : SCAN_MARK.up;
+  // Restarted with its parent, it was never found down: up, not healed.
+  return result.heal && result.rule !== 'parent-restarted' ? SCAN_MARK.healed : SCAN_MARK.up;
 }
 
 /**

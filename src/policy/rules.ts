@@ -11,11 +11,13 @@ export const HOUR_MS = 3_600_000;
 export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
 
 export type HealDecision =
-  | { action: 'none'; rule: 'healthy' }
+  /** `note`: a restart with its parent that a hold rule kept back. */
+  | { action: 'none'; rule: 'healthy'; note?: string }
+  | { action: 'none'; rule: 'degraded'; reason: string; note?: string }
   | { action: 'none'; rule: 'no-restart'; reason: string }
   | { action: 'skip'; rule: 'waiting-on-parent'; reason: string }
   | { action: 'hold'; rule: HoldRule; reason: string; untilMs?: number }
-  | { action: 'restart'; rule: 'down' | 'half-open-trial'; reason: string };
+  | { action: 'restart'; rule: 'down' | 'half-open-trial' | 'parent-restarted'; reason: string };
 
 /** The rule that decided a service's scan: reported, remembered and alerted on. */
 export type DecisionRule = HealDecision['rule'];

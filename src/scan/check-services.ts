@@ -40,10 +40,10 @@ export async function checkServices(
 /** A check's report: its type and name, and what it saw (a check cut by the deadline failed). */
 export function checkReport(service: ServiceConfig, index: number, outcome: CheckOutcome | undefined, redact: Redact): CheckReport {
   const spec = service.spec.checks[index]!;
-  const base = { type: spec.type, name: redact(checkName(spec)) };
+  const base = { type: spec.type, name: redact(checkName(spec)), ...(spec.on_fail === 'alert' ? { alertOnly: true as const } : {}) };
   if (!outcome) return { ...base, ok: false, latencyMs: 0, error: 'not run: the scan deadline passed' };
   return outcome.ok
-    ? { ...base, ok: true, latencyMs: outcome.latencyMs }
+    ? { ...base, ok: true, latencyMs: outcome.latencyMs, ...(outcome.detail ? { detail: redact(outcome.detail) } : {}) }
     : { ...base, ok: false, latencyMs: outcome.latencyMs, error: redact(outcome.error) };
 }
 

@@ -46,32 +46,60 @@ export async function healServices(
       name,
       Promise.all(parents).then((done) => {
         const parentsDown = done.filter((p) => p.report.status === 'down' || p.report.status === 'skipped').map((p) => p.service.name);
-        return healService(byName.get(name) as ServiceConfig, checks.get(name) ?? [], parentsDown, ctx);
+        // A parent a restart brought back: its restart_with_parent children are restarted after it.
+        const parentsRestarted = done.filter((p) => p.heal?.result === 'healed').map((p) => p.service.name);
+        return healService(byName.get(name) as ServiceConfig, checks.get(name) ?? [], { parentsDown, parentsRestarted }, ctx);
       }),
     );
   }
   return Promise.all(services.map((s) => judged.get(s.name) as Promise<ServiceOutcome>));
 }
 
-async function healService(service: ServiceConfig, checks: CheckReport[], parentsDown: string[], ctx: HealContext): Promise<ServiceOutcome> {
-  const healthy = checks.every((c) => c.ok);
-  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, parentsDown, now: ctx.deps.now() });
+type Parents = { parentsDown: string[]; parentsRestarted: string[] };
+
+async function healService(service: ServiceConfig, checks: CheckReport[], parents: Parents, ctx: HealContext): Promise<ServiceOutcome> {
+  const healthy = !checks.some(restartsOnFailure);
+  const degraded = healthy && checks.some((c) => !c.ok);
+  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, degraded, ...parents, now: ctx.deps.now() });
   const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): ServiceOutcome => ({
     service,
     report: { name: service.name, status, rule: decision.rule, checks, ...extra },
   });
+  // Its checks answer: restarted with its parent (or not), it stays up or degraded.
+  const answering: ServiceStatus = degraded ? 'degraded' : 'up';
 
   switch (decision.action) {
     case 'none':
-      return decision.rule === 'healthy' ? result('up') : result('down', { reason: decision.reason });
+      if (decision.rule === 'healthy' || decision.rule === 'degraded') {
+        const reason = [decision.rule === 'degraded' ? decision.reason : undefined, decision.note].filter(Boolean).join('; ');
+        return result(answering, reason ? { reason } : {});
+      }
+      return result('down', { reason: decision.reason });
     case 'skip':
       return result('skipped', { reason: decision.reason });
     case 'hold':
       return result('down', { action: 'held back', reason: decision.reason });
     case 'restart':
-      if (ctx.dryRun) return result('down', { action: ctx.redact(`would restart (${describeRestart(service.spec.restart!)})`), reason: decision.reason });
+      if (ctx.dryRun) {
+        const status = decision.rule === 'parent-restarted' ? answering : 'down';
+        return result(status, { action: ctx.redact(`would restart (${describeRestart(service.spec.restart!)})`), reason: decision.reason });
+      }
       return restartAndVerify(service, checks, decision, ctx);
   }
+}
+
+/**
+ * A restart that worked: the service was down and is back (`healed`). One restarted with its
+ * parent was never down: it is `up` (or `degraded`) as its checks say, and no healed notice goes.
+ */
+function statusAfterRestart(decision: Extract<HealDecision, { action: 'restart' }>, after: readonly CheckReport[]): ServiceStatus {
+  if (decision.rule !== 'parent-restarted') return 'healed';
+  return after.some((c) => !c.ok) ? 'degraded' : 'up';
+}
+
+/** A failed check whose failure counts the service down (`on_fail: restart`), not only degraded. */
+function restartsOnFailure(check: CheckReport): boolean {
+  return !check.ok && !check.alertOnly;
 }
 
 async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], decision: Extract<HealDecision, { action: 'restart' }>, ctx: HealContext): Promise<ServiceOutcome> {
@@ -107,7 +135,7 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
     ...(outcome.exited ? { exited: outcome.exited } : {}),
   });
   const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
-  const failing = after.find((c) => !c.ok);
+  const failing = after.find(restartsOnFailure);
   // A detached service that died: how, and the last lines of its log, are the reason.
   const exit = failing && verified.exited;
   const died = exit && failedExit(exit);
@@ -117,11 +145,11 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
     service,
     report: {
       name: service.name,
-      status: failing ? 'down' : 'healed',
+      status: failing ? 'down' : statusAfterRestart(decision, after),
       rule: decision.rule,
       checks: after,
       action,
-      ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : {}),
+      ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : decision.rule === 'parent-restarted' ? { reason: decision.reason } : {}),
     },
     heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
   };

@@ -103,7 +103,7 @@ function safeDecode(text: string): string {
 export type SummaryReport = {
   services: readonly {
     name: string;
-    status: 'up' | 'down' | 'healed' | 'skipped';
+    status: 'up' | 'down' | 'healed' | 'degraded' | 'skipped';
     action?: string;
     reason?: string;
     checks: readonly { name: string; ok: boolean; error?: string }[];

@@ -2,11 +2,11 @@
 import { formatDuration } from '../common/duration.js';
 import type { CheckReport, ScanReport, ServiceReport } from './report.js';
 
-const MARK: Record<ServiceReport['status'], string> = { up: '✓', healed: '↻', down: '✗', skipped: '–' };
+const MARK: Record<ServiceReport['status'], string> = { up: '✓', healed: '↻', degraded: '!', down: '✗', skipped: '–' };
 
 export function formatScanReport(report: ScanReport): string {
   const width = Math.max(4, ...report.services.map((s) => s.name.length));
-  const counts = (['up', 'healed', 'down', 'skipped'] as const)
+  const counts = (['up', 'healed', 'degraded', 'down', 'skipped'] as const)
     .map((status) => [status, report.services.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`);

@@ -82,7 +82,8 @@ export function nextState(input: NextStateInput): NextState {
 
 /** What the service's record keeps of its scan: derived from the report and the heal. */
 export function scanResultOf({ report, heal }: ServiceOutcome): ServiceScanResult {
-  const healthy = report.status === 'up' || report.status === 'healed';
+  // Degraded answers: the breaker and flapping see it up; its alert says what is wrong.
+  const healthy = report.status === 'up' || report.status === 'healed' || report.status === 'degraded';
   return { healthy, checks: checkRecords(report.checks), rule: report.rule, ...(heal ? { heal } : {}) };
 }
 
@@ -96,13 +97,15 @@ function withHeldNotices(report: ServiceReport, held: readonly HeldNotice[]): Se
 function alertInput({ service, report }: ServiceOutcome, next: ServiceState | undefined, now: number): ServiceAlertInput {
   const flapping = next?.flapping;
   const stopped = report.status === 'down' || flapping ? restartsStopped(service, next, now) : undefined;
-  const failing = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`);
+  // A down service's detail names what counts it down; a degraded one's, what degrades it.
+  const failing = report.checks.filter((c) => !c.ok && (report.status === 'degraded' || !c.alertOnly)).map((c) => `${c.name}: ${c.error}`);
   return {
     service: service.name,
     status: report.status,
     rule: report.rule,
     alertLevel: service.spec.alert_level,
     healedLevel: service.spec.healed_level,
+    degradedLevel: service.spec.degraded_level,
     detail: failing.length ? failing.join('; ') : report.reason ?? 'all checks pass',
     ...(report.action || report.reason ? { action: [report.action, report.reason].filter(Boolean).join(': ') } : {}),
     ...(flapping ? { flapping } : {}),

@@ -5,8 +5,13 @@ import { EXIT } from '../common/errors.js';
 import type { DecisionRule } from '../policy/rules.js';
 import type { CheckRecord, State } from '../state/schema.js';
 
-export type CheckReport = CheckRecord & { type: string };
-export type ServiceStatus = 'up' | 'down' | 'healed' | 'skipped';
+/**
+ * A check as reported: `detail` says what a passing check saw ("expires in 89 days (2027-03-01)",
+ * "pid 4242"); `alertOnly` marks one whose failure only degrades the service (`on_fail: alert`).
+ */
+export type CheckReport = CheckRecord & { type: string; detail?: string; alertOnly?: true };
+/** `degraded`: only checks with `on_fail: alert` fail; it answers, is alerted on, never restarted. */
+export type ServiceStatus = 'up' | 'down' | 'healed' | 'degraded' | 'skipped';
 
 export type ServiceReport = {
   name: string;
@@ -49,11 +54,12 @@ export type ScanReport = {
 
 /**
  * Scan exit code: 4 when the state could not be saved (whatever the services did), else 0 when
- * every scanned service ended up or healed, 1 otherwise.
+ * every scanned service ended up, healed or degraded (it answers; its alert says what is wrong),
+ * 1 otherwise.
  */
 export function scanExitCode(report: ScanReport): 0 | 1 | 4 {
   if (report.stateSaved === false) return EXIT.stateNotSaved;
-  return report.services.every((s) => s.status === 'up' || s.status === 'healed') ? 0 : 1;
+  return report.services.every((s) => s.status === 'up' || s.status === 'healed' || s.status === 'degraded') ? 0 : 1;
 }
 
 export function scanReport(
@@ -81,5 +87,5 @@ export function scanReport(
 }
 
 export function checkRecords(checks: readonly CheckReport[]): CheckRecord[] {
-  return checks.map(({ type: _type, ...record }) => record);
+  return checks.map(({ type: _type, detail: _detail, alertOnly: _alertOnly, ...record }) => record);
 }

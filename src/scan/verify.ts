@@ -1,5 +1,6 @@
 /**
- * After a restart: re-run the service's checks until they all pass or the verify window
+ * After a restart: re-run the service's checks until they all pass (those with `on_fail: alert`
+ * aside) or the verify window
  * (`verify_timeout`) runs out. The checks always run at least once, with their own timeout, even
  * when a slow restart or a busy machine used the window up: a verdict needs a look. Nothing runs
  * past the scan's deadline. A service started detached is watched meanwhile: when its process
@@ -61,7 +62,8 @@ export async function verifyService(service: ServiceConfig, options: VerifyOptio
     rounds++;
     const results = await runChecks(items, { deps, deadline: roundDeadline, concurrency: options.concurrency, baseDir: options.baseDir });
     outcomes = items.map((item) => results.get(item.key));
-    if (outcomes.every((o) => o?.ok)) return { healthy: true, outcomes, rounds };
+    // Checks that only alert (on_fail: alert) do not hold a verdict back: they never restart it.
+    if (outcomes.every((o, index) => o?.ok || service.spec.checks[index]?.on_fail === 'alert')) return { healthy: true, outcomes, rounds };
     if (deps.now() >= deadline || died.signal.aborted) break;
     pause = Math.min(pause * 2, MAX_PAUSE_MS);
   }

@@ -22,7 +22,7 @@ const configWith = (levels: Partial<AlertConfig['levels']> = {}): AlertConfig =>
   maxAgeMs: 24 * HOUR,
 });
 
-const base = { service: 'api', alertLevel: 'critical', healedLevel: 'info', detail: 'port 127.0.0.1:1: connection refused' } as const;
+const base = { service: 'api', alertLevel: 'critical', healedLevel: 'info', degradedLevel: 'warning', detail: 'port 127.0.0.1:1: connection refused' } as const;
 const d = (extra: Partial<ServiceAlertInput> = {}): ServiceAlertInput => ({ ...base, status: 'down', rule: 'no-restart', ...extra });
 const u = (extra: Partial<ServiceAlertInput> = {}): ServiceAlertInput => ({ ...base, status: 'up', rule: 'healthy', ...extra });
 const h = (extra: Partial<ServiceAlertInput> = {}): ServiceAlertInput => ({ ...base, status: 'healed', rule: 'down', action: 'restarted (command: x)', ...extra });

@@ -18,7 +18,7 @@ const config: AlertConfig = {
   maxAgeMs: 24 * 60 * MIN,
 };
 
-const base = { alertLevel: 'critical', healedLevel: 'info', detail: 'port 127.0.0.1:1: connection refused' } as const;
+const base = { alertLevel: 'critical', healedLevel: 'info', degradedLevel: 'warning', detail: 'port 127.0.0.1:1: connection refused' } as const;
 const down = (service = 'api', extra: Partial<ServiceAlertInput> = {}): ServiceAlertInput => ({ ...base, service, status: 'down', rule: 'down', action: 'restarted: still failing', ...extra });
 const up = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'up', rule: 'healthy' });
 const healed = (service = 'api'): ServiceAlertInput => ({ ...base, service, status: 'healed', rule: 'down', action: 'restarted (command: x)' });

@@ -135,9 +135,16 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'services.*.enabled': ['enabled: true           # the default', 'true'],
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],
+  'services.*.degraded_level': ['(default warning)', 'warning'],
+  'services.*.restart_with_parent': ['restart_with_parent: true # (default false)', 'false'],
+  'services.*.checks[][certificate].port': ['`host`, `port` (443),', '443'],
+  'services.*.checks[][certificate].expires_within': ['`expires_within` (14d),', '14d'],
+  'services.*.checks[][certificate].insecure': ['`insecure` (false), `on_fail` (alert)', 'false'],
+  'services.*.checks[][certificate].on_fail': ['`on_fail` (alert) |', 'alert'],
+  ...Object.fromEntries(['port', 'http', 'file', 'command', 'launchd', 'systemd'].map((type) => [`services.*.checks[][${type}].on_fail`, ['`retry_delay` and `on_fail` (restart);', 'restart']])),
   'services.*.checks[][port].host': ['| `port` | `host` (127.0.0.1),', '127.0.0.1'],
   'services.*.checks[][http].method': ['`method` (GET;', 'GET'],
-  'services.*.checks[][http].insecure': ['`body`, `insecure` (false) |', 'false'],
+  'services.*.checks[][http].insecure': ['`body`, `insecure` (false), `max_latency` |', 'false'],
   'services.*.checks[][systemd].user': ['| `systemd` | `unit`, `user` (false: the system manager) |', 'false'],
   'services.*.restart[command].detach': ['`run` (argv), `detach` (false),', 'false'],
   'services.*.restart[command].timeout': ['`env`, `timeout` (30s),', '30s'],
@@ -173,7 +180,7 @@ describe('the README documents the manifest', () => {
   };
 
   /** Keys every check has, documented once for all of them. */
-  const CHECK_COMMON = ['type', 'name', 'timeout', 'retries', 'retry_delay'];
+  const CHECK_COMMON = ['type', 'name', 'timeout', 'retries', 'retry_delay', 'on_fail'];
 
   it.each([
     ['check', checkSpec, '### Checks', CHECK_COMMON],

@@ -12,7 +12,7 @@ heal_last_scan_timestamp_seconds 1740830400
 # HELP heal_scan_duration_seconds How long the last heal scan took, in seconds.
 # TYPE heal_scan_duration_seconds gauge
 heal_scan_duration_seconds 1.234
-# HELP heal_service_up Whether the service was up at the end of the last scan: 1 up or healed, 0 down or skipped.
+# HELP heal_service_up Whether the service was up at the end of the last scan: 1 up, healed or degraded (it answers), 0 down or skipped.
 # TYPE heal_service_up gauge
 heal_service_up{service="api"} 0
 heal_service_up{service="db"} 1

@@ -236,3 +236,26 @@ describe('restartsStopped: heal says when it stopped trying, and until when', ()
     expect(restartsStopped(service(undefined, false), state([], { breaker: { state: 'open', openedAt: NOW, openForMs: MIN } }), NOW)).toBeUndefined();
   });
 });
+
+describe('decideHeal: degraded, and restarted with a parent', () => {
+  /** "api" depending on "db", with restart_with_parent (or not). */
+  function child(withParent = true, settings = 'cooldown: 5m, max_heals_per_hour: 3') {
+    const { manifest } = parseManifest(
+      `version: 1\ndefaults: { ${settings} }\nservices:\n  db: { checks: [ { type: port, port: 2 } ] }\n  api:\n    depends_on: [db]\n    restart_with_parent: ${withParent}\n    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: ["true"] }\n`,
+      {},
+    );
+    return resolveServices(manifest).find((s) => s.name === 'api')!;
+  }
+  const up = (extra: Partial<ServiceState> = {}) => state([], { status: 'up', ...extra });
+
+  it.each([
+    ['only alert-only checks fail: degraded, never restarted', child(false), up(), { degraded: true }, { action: 'none', rule: 'degraded', reason: 'only checks with on_fail: alert fail' }],
+    ['its parent was restarted: restarted with it', child(), up(), { parentsRestarted: ['db'] }, { action: 'restart', rule: 'parent-restarted', reason: 'restarted with db, which heal restarted' }],
+    ['degraded, its parent restarted: restarted with it', child(), up(), { degraded: true, parentsRestarted: ['db'] }, { action: 'restart', rule: 'parent-restarted', reason: 'restarted with db, which heal restarted' }],
+    ['its parent restarted, but no restart_with_parent: left alone', child(false), up(), { parentsRestarted: ['db'] }, { action: 'none', rule: 'healthy' }],
+    ['its parent restarted, its own cooldown holds: up, with why not', child(), up({ heals: [{ at: NOW - 2 * MIN, result: 'healed' }] }), { parentsRestarted: ['db'] }, { action: 'none', rule: 'healthy', note: 'not restarted with db: cooldown: last restart 2m ago, next allowed in 2m50s' }],
+    ['its parent restarted, its hourly cap used up: up, with why not', child(true, 'cooldown: 0s, max_heals_per_hour: 1'), up({ heals: [{ at: NOW - 20 * MIN, result: 'healed' }] }), { parentsRestarted: ['db'] }, { action: 'none', rule: 'healthy', note: expect.stringMatching(/^not restarted with db: hourly cap: 1 of 1 restarts/) }],
+  ] as const)('%s', (_name, svc, previous, input, decision) => {
+    expect(decideHeal({ service: svc, previous, healthy: true, parentsDown: [], now: NOW, ...input })).toEqual(decision);
+  });
+});

@@ -99,7 +99,7 @@ describe('after the clock was set back a day, each rule holds back no longer tha
     channels: { log: { type: 'log' } },
     maxAgeMs: DAY,
   };
-  const down: ServiceAlertInput = { service: 'api', status: 'down', rule: 'down', alertLevel: 'critical', healedLevel: 'info', detail: 'connection refused' };
+  const down: ServiceAlertInput = { service: 'api', status: 'down', rule: 'down', alertLevel: 'critical', healedLevel: 'info', degradedLevel: 'warning', detail: 'connection refused' };
 
   /** Whether the rule still holds at `now`, over a state settled as the scans at `settledAt` and `now` would. */
   type Rule = (state: State, now: number) => boolean;

@@ -59,6 +59,7 @@ export type AlertmanagerAlert = {
 /** The alertname of each kind of condition. */
 export const ALERT_NAMES = {
   down: 'HealServiceDown',
+  degraded: 'HealServiceDegraded',
   flapping: 'HealServiceFlapping',
   healed: 'HealServiceHealed',
   test: 'HealTest',
@@ -67,17 +68,19 @@ export const ALERT_NAMES = {
 
 /**
  * The notice's `alertname`. A resolved notice takes the name of the condition it resolves,
- * read from its key ("<service>/down" or "<service>/flapping"), so it ends that very alert.
+ * read from its key ("<service>/down", "<service>/degraded" or "<service>/flapping"), so it ends that very alert.
  */
 export function alertName(notice: Pick<Notice, 'kind' | 'key'>): string {
   if (notice.kind !== 'resolved') return ALERT_NAMES[notice.kind];
-  return notice.key.endsWith('/flapping') ? ALERT_NAMES.flapping : ALERT_NAMES.down;
+  if (notice.key.endsWith('/flapping')) return ALERT_NAMES.flapping;
+  return notice.key.endsWith('/degraded') ? ALERT_NAMES.degraded : ALERT_NAMES.down;
 }
 
 /** When the notice's alert ends (ms since epoch), per the rules at the top of this file. */
 export function alertEndsAt(notice: Pick<Notice, 'kind' | 'at'>, now: number, intervalMs: number): number {
   switch (notice.kind) {
     case 'down':
+    case 'degraded':
     case 'flapping':
       return now + FIRING_INTERVALS * intervalMs;
     case 'resolved':
