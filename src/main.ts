@@ -58,6 +58,13 @@ function buildProgram(): Command {
       process.exitCode = await statusCommand(options);
     });
 
+  withManifestOptions(program.command('maintenance').description('list the maintenance windows: which holds now, when each comes next'))
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const { maintenanceCommand } = await import('./commands/maintenance.js');
+      process.exitCode = await maintenanceCommand(options);
+    });
+
   withManifestOptions(
     program.command('reset').description("clear a service's heal history, cooldown and counters").argument('<name>', 'the service'),
     STATE_DIR_HELP,

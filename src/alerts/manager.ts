@@ -50,6 +50,8 @@ export type ServiceAlertInput = {
   flapping?: { since: number; reason: string };
   /** Set while heal has stopped restarting it for a while (policy/heal.ts restartsStopped). */
   stopped?: RestartsStopped;
+  /** A maintenance window holds it now: quiet, like a silence. */
+  inMaintenance?: boolean;
 };
 
 export type AlertPlanInput = {
@@ -91,8 +93,8 @@ export function planAlerts(previous: AlertsState, input: AlertPlanInput): AlertP
 
   const held: HeldNotice[] = [];
   for (const svc of input.services) {
-    // One rule for every quiet time (a silence today; a maintenance window would join it here).
-    const quiet = isSilenced(Object.hasOwn(silences, svc.service) ? silences[svc.service] : undefined, now);
+    // One rule for every quiet time: a silence, a maintenance window.
+    const quiet = svc.inMaintenance === true || isSilenced(Object.hasOwn(silences, svc.service) ? silences[svc.service] : undefined, now);
     const plan = planServiceAlerts(keys, svc, { config, now, host, quiet, resendChannels });
     routed.push(...plan.routed);
     refreshed.push(...plan.refreshed);

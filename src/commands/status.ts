@@ -22,6 +22,8 @@ function formatStatus(view: StatusView): string {
     const parts = [
       s.forMs !== undefined ? `${s.status} for ${formatDuration(s.forMs)}` : s.status,
       s.silenced ? `silenced until ${s.silenced.until}${s.silenced.reason ? ` (${s.silenced.reason})` : ''}` : undefined,
+      s.maintenance ? `in maintenance (${s.maintenance.window}) until ${s.maintenance.until}${s.maintenance.restart ? ', restarts go on' : ''}` : undefined,
+      !s.maintenance && s.nextMaintenance ? `next maintenance (${s.nextMaintenance.window}) ${s.nextMaintenance.start} – ${s.nextMaintenance.end}` : undefined,
       s.flapping ? `FLAPPING: ${s.flapping.reason}` : undefined,
       s.restartsStopped ? `heal stopped restarting it until ${s.restartsStopped.until} (${s.restartsStopped.why})` : undefined,
       s.incident ? `${s.incident.level} incident since ${s.incident.since}${s.incident.outages > 1 ? ` (${s.incident.outages} outages)` : ''}` : undefined,

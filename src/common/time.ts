@@ -45,3 +45,8 @@ export function waitLeft(from: number, lengthMs: number, now: number): number {
 export function windowEndsAt(from: number, until: number, now: number): number {
   return waitEndsAt(from, until - from, now);
 }
+
+/** The machine's time zone (TZ, else the system's), as an IANA name: where a window without its own zone is read. */
+export function machineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}

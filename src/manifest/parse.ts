@@ -97,6 +97,7 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   if (parsed.success) {
     dependencyLines(parsed.data, doc, lines, problems);
     channelLines(parsed.data, doc, lines, problems);
+    maintenanceLines(parsed.data, doc, lines, problems);
   }
   if (problems.lines.length || !parsed.success) {
     // A value from the environment echoed in a problem ("expected a boolean, got …") is a secret too.
@@ -201,6 +202,17 @@ function channelLines(manifest: Manifest, doc: Document, lines: LineCounter, pro
       if (known.has(channel)) return;
       const path: PathSegment[] = ['alerts', 'levels', level, 'channels', index];
       problems.add(() => problemLine(path, `no channel named "${channel}" (define it under alerts.channels)`, lineOf(doc, lines, path)));
+    });
+  }
+}
+
+/** Every service a maintenance window names must exist. */
+function maintenanceLines(manifest: Manifest, doc: Document, lines: LineCounter, problems: Problems): void {
+  for (const [name, window] of Object.entries(manifest.maintenance)) {
+    (window.services ?? []).forEach((service, index) => {
+      if (Object.hasOwn(manifest.services, service)) return;
+      const path: PathSegment[] = ['maintenance', name, 'services', index];
+      problems.add(() => problemLine(path, `no service named "${service}"`, lineOf(doc, lines, path)));
     });
   }
 }

@@ -4,6 +4,7 @@
  * rest of the code.
  */
 import type { ScanThreshold } from '../common/scan-window.js';
+import { parseEvery, type NamedWindow } from '../policy/maintenance.js';
 import { BUILTIN_DEFAULTS } from './defaults.js';
 import type { CheckSpec } from '../checks/schema.js';
 import type { BreakerSettings, Manifest, ServiceSpec } from './schema.js';
@@ -63,4 +64,14 @@ export function planCheck(service: ServiceConfig, spec: CheckSpec): CheckPlan {
     retries: spec.retries ?? service.retries,
     retryDelayMs: spec.retry_delay ?? service.retryDelayMs,
   };
+}
+
+/** The manifest's maintenance windows, parsed; a window without a `timezone` is read in `machineZone`. */
+export function maintenanceWindows(manifest: Manifest, machineZone: string): NamedWindow[] {
+  return Object.entries(manifest.maintenance).flatMap(([name, window]) => {
+    const parsed = parseEvery(window.every);
+    // Validation refused a schedule that does not parse; a cached manifest holds only valid ones.
+    if (!parsed.ok) return [];
+    return [{ name, schedule: parsed.schedule, timeZone: window.timezone ?? machineZone, ...(window.services ? { services: window.services } : {}), restart: window.restart }];
+  });
 }

@@ -12,6 +12,7 @@ import { checkSpec } from '../checks/schema.js';
 import { restartSpec } from '../restart/schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_HEARTBEAT_TIMEOUT_MS, type BUILTIN_DEFAULTS } from './defaults.js';
 import { duration, expected, httpUrl, retries, scanThreshold } from './fields.js';
+import { parseEvery, validTimeZone } from '../policy/maintenance.js';
 
 /** The breaker's keys, without their defaults: a service's `breaker` sets only what it names. */
 const breakerKeys = {
@@ -107,6 +108,27 @@ export const serviceSchema = z.strictObject({
   }
 });
 
+/**
+ * A recurring maintenance window: its services' restarts are held and no alert goes out for
+ * them (a resolved notice for an alert sent before it still does); the checks run on.
+ */
+export const maintenanceWindowSchema = z.strictObject({
+  /** "daily 02:00-02:30", "sun 03:00-05:00", "mon-fri 22:00-06:00", "sat,sun 03:00-05:00" (policy/maintenance.ts). */
+  every: z.string({ error: expected('a schedule such as "daily 02:00-02:30"') }).superRefine((text, ctx) => {
+    const parsed = parseEvery(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+  }),
+  /** The IANA time zone its times are in. @default the machine's */
+  timezone: z
+    .string()
+    .refine(validTimeZone, { error: 'unknown time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC' })
+    .optional(),
+  /** The services it covers. @default every service */
+  services: z.array(serviceName).optional(),
+  /** Restart its services all the same (only the alerts are held). @default false */
+  restart: z.boolean().default(false),
+});
+
 /** The whole manifest (`services.yaml`). */
 export const manifestSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only manifest version so far)' }),
@@ -136,9 +158,12 @@ export const manifestSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(4096).default(DEFAULT_CONCURRENCY),
   defaults: defaultsSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  /** Recurring maintenance windows, by name. @default {} */
+  maintenance: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'window names must match [a-z0-9][a-z0-9._-]*'), maintenanceWindowSchema).default({}),
   services: z.record(z.string(), serviceSchema, { error: expected('a map of services by name') }),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
 export type ServiceSpec = z.output<typeof serviceSchema>;
 export type BreakerSettings = z.output<typeof breakerSettings>;
+export type MaintenanceWindowSpec = z.output<typeof maintenanceWindowSchema>;

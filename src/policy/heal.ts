@@ -5,6 +5,7 @@
  *
  * The rules, in the order they are asked:
  *  1. healthy                  nothing to do
+ *     maintenance              a maintenance window holds its restarts (unless it says restart: true)
  *  2. waiting-on-parent        a service it depends on is still down: heal that first
  *  3. no-restart               nothing configured to restart it with
  *  4. flapping / breaker-open  the breaker is open — the service flaps, or its heals kept failing,
@@ -71,19 +72,25 @@ export type PolicyInput = {
   parentsDown: readonly string[];
   /** Services it depends on that a restart brought back in this scan (for `restart_with_parent`). */
   parentsRestarted?: readonly string[];
+  /** The maintenance window holding it now, if any (policy/maintenance.ts). */
+  maintenance?: { name: string; untilMs: number; restart: boolean } | undefined;
   now: number;
 };
 
-export function decideHeal({ service, previous, healthy, degraded, parentsDown, parentsRestarted = [], now }: PolicyInput): HealDecision {
+export function decideHeal({ service, previous, healthy, degraded, parentsDown, parentsRestarted = [], maintenance, now }: PolicyInput): HealDecision {
+  // A window that holds restarts is asked right after healthy, before every other rule.
+  const held = maintenance && !maintenance.restart ? maintenance : undefined;
   if (healthy) {
     const settled: HealDecision = degraded ? { action: 'none', rule: 'degraded', reason: 'only checks with on_fail: alert fail' } : { action: 'none', rule: 'healthy' };
     if (!service.spec.restart_with_parent || !service.spec.restart || !parentsRestarted.length) return settled;
+    if (held) return { ...settled, note: `not restarted with ${parentsRestarted.join(', ')}: in maintenance (${held.name}) until ${new Date(held.untilMs).toISOString()}` };
     // Restarted with its parent, under its own breaker, cooldown and caps.
     const parents = parentsRestarted.join(', ');
     const hold = heldBack(service, previous, breakerAt(previous?.breaker ?? CLOSED, now), now);
     if (hold) return { ...settled, note: `not restarted with ${parents}: ${hold.reason}` };
     return { action: 'restart', rule: 'parent-restarted', reason: `restarted with ${parents}, which heal restarted` };
   }
+  if (held) return { action: 'hold', rule: 'maintenance', untilMs: held.untilMs, reason: `in maintenance (${held.name}) until ${new Date(held.untilMs).toISOString()}: restarts are held` };
   if (parentsDown.length) return { action: 'skip', rule: 'waiting-on-parent', reason: `waiting on ${parentsDown.join(', ')}` };
   if (!service.spec.restart) return { action: 'none', rule: 'no-restart', reason: 'no restart configured' };
 

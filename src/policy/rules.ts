@@ -8,7 +8,7 @@
 export const HOUR_MS = 3_600_000;
 
 /** The rules that hold a restart back for a while; each names when it ends. */
-export type HoldRule = 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
+export type HoldRule = 'maintenance' | 'flapping' | 'breaker-open' | 'starting' | 'cooldown' | 'hourly-cap';
 
 export type HealDecision =
   /** `note`: a restart with its parent that a hold rule kept back. */

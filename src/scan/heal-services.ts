@@ -7,6 +7,7 @@
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
 import { decideHeal } from '../policy/heal.js';
+import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
 import type { HealDecision } from '../policy/rules.js';
 import { describeExit, failedExit, verifyService } from './verify.js';
 import { healOrder } from '../manifest/graph.js';
@@ -27,6 +28,8 @@ export type HealContext = {
   deadline: number;
   dryRun: boolean;
   redact: Redact;
+  /** The manifest's maintenance windows: one that holds a service now holds its restarts. */
+  windows: readonly NamedWindow[];
   /** Writes the heal down before its restart runs (see policy/record.ts withHealIntent). */
   beforeRestart?: (service: string, at: number) => Promise<void>;
 };
@@ -60,7 +63,10 @@ type Parents = { parentsDown: string[]; parentsRestarted: string[] };
 async function healService(service: ServiceConfig, checks: CheckReport[], parents: Parents, ctx: HealContext): Promise<ServiceOutcome> {
   const healthy = !checks.some(restartsOnFailure);
   const degraded = healthy && checks.some((c) => !c.ok);
-  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, degraded, ...parents, now: ctx.deps.now() });
+  const now = ctx.deps.now();
+  const window = maintenanceFor(ctx.windows, service.name, now).current;
+  const maintenance = window && { name: window.name, untilMs: window.end, restart: window.restart };
+  const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, degraded, ...parents, maintenance, now });
   const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): ServiceOutcome => ({
     service,
     report: { name: service.name, status, rule: decision.rule, checks, ...extra },

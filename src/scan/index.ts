@@ -15,7 +15,9 @@ import { HealError } from '../common/errors.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { programProblemLines } from '../manifest/programs.js';
-import { resolveServices, type ServiceConfig } from '../manifest/resolve.js';
+import { maintenanceWindows, resolveServices, type ServiceConfig } from '../manifest/resolve.js';
+import { machineTimeZone } from '../common/time.js';
+import type { NamedWindow } from '../policy/maintenance.js';
 import { renderMetrics } from '../metrics/render.js';
 import { writeMetricsFile } from '../metrics/write.js';
 import { interpolatedSecrets, redactor } from '../common/redact.js';
@@ -67,12 +69,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const programs = await programProblemLines(loaded, deps.env, options.only);
     for (const line of programs) deps.logger.warn({ manifest: loaded.path }, line);
     const alerts = alertConfig(manifest);
+    const windows = maintenanceWindows(manifest, machineTimeZone());
 
-    const outcomes = await checkAndHeal(options, state, started);
+    const outcomes = await checkAndHeal(options, state, started, windows);
     const next = nextState({
       manifest,
       alerts,
       resendChannels: channelsResendingFiring(alerts.channels),
+      windows,
       state,
       outcomes,
       started,
@@ -116,7 +120,7 @@ function stateSaved(report: ScanReport, saved: SaveOutcome, deps: Deps): void {
 }
 
 /** The effects of the scan's middle: every check at once, then the decisions and heals, parents first. */
-async function checkAndHeal(options: ScanOptions, state: State, started: number) {
+async function checkAndHeal(options: ScanOptions, state: State, started: number, windows: readonly NamedWindow[]) {
   const { deps, loaded } = options;
   const { manifest } = loaded;
   const deadline = started + manifest.scan_timeout - alertReserveMs(manifest.scan_timeout);
@@ -124,7 +128,7 @@ async function checkAndHeal(options: ScanOptions, state: State, started: number)
   const services = selectServices(resolveServices(manifest), options.only, Object.keys(manifest.services));
   const checks = await checkServices(services, state, started, { deps, deadline, concurrency: manifest.concurrency, baseDir: loaded.baseDir }, redact);
   return healServices(services, checks, {
-    deps, state, redact, deadline,
+    deps, state, redact, deadline, windows,
     baseDir: loaded.baseDir,
     stateDir: options.stateDir,
     concurrency: manifest.concurrency,

@@ -12,6 +12,7 @@ import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Manifest } from '../manifest/schema.js';
 import { countHeals } from '../metrics/counters.js';
 import { restartsStopped } from '../policy/heal.js';
+import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
 import { recordService, type ServiceScanResult } from '../policy/record.js';
 import type { RestartsStopped } from '../policy/rules.js';
 import { serviceStateOf, type HealRecord, type ServiceState, type State } from '../state/schema.js';
@@ -26,6 +27,8 @@ export type NextStateInput = {
   alerts: AlertConfig;
   /** Channels whose type needs a firing alert sent again every scan (`Channel.resendsFiring`). */
   resendChannels: readonly string[];
+  /** The maintenance windows: no notice for a service one holds (a resolved one still goes). */
+  windows: readonly NamedWindow[];
   /** The state the scan began with. */
   state: State;
   /** The services this scan judged, in manifest order. */
@@ -62,7 +65,7 @@ export function nextState(input: NextStateInput): NextState {
   const plan = planAlerts(state.alerts, {
     config: input.alerts,
     resendChannels: input.resendChannels,
-    services: outcomes.map((o) => alertInput(o, services[o.service.name], now)),
+    services: outcomes.map((o) => alertInput(o, services[o.service.name], now, maintenanceFor(input.windows, o.service.name, now).current !== undefined)),
     // A disabled service is no longer watched: its open alerts are closed like a removed one's.
     known: Object.entries(manifest.services).filter(([, spec]) => spec.enabled).map(([name]) => name),
     now,
@@ -94,7 +97,7 @@ function withHeldNotices(report: ServiceReport, held: readonly HeldNotice[]): Se
 }
 
 /** What the alert manager needs of a judged service. */
-function alertInput({ service, report }: ServiceOutcome, next: ServiceState | undefined, now: number): ServiceAlertInput {
+function alertInput({ service, report }: ServiceOutcome, next: ServiceState | undefined, now: number, inMaintenance: boolean): ServiceAlertInput {
   const flapping = next?.flapping;
   const stopped = report.status === 'down' || flapping ? restartsStopped(service, next, now) : undefined;
   // A down service's detail names what counts it down; a degraded one's, what degrades it.
@@ -110,5 +113,6 @@ function alertInput({ service, report }: ServiceOutcome, next: ServiceState | un
     ...(report.action || report.reason ? { action: [report.action, report.reason].filter(Boolean).join(': ') } : {}),
     ...(flapping ? { flapping } : {}),
     ...(stopped ? { stopped } : {}),
+    ...(inMaintenance ? { inMaintenance } : {}),
   };
 }

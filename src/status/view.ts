@@ -3,8 +3,9 @@ import { alertConfig } from '../alerts/levels.js';
 import { channelPausedUntil } from '../alerts/outbox.js';
 import { breakerAt, halfOpensAt } from '../policy/breaker.js';
 import type { LoadedManifest } from '../manifest/load.js';
-import { resolveService } from '../manifest/resolve.js';
-import { elapsedSince, windowEndsAt } from '../common/time.js';
+import { maintenanceWindows, resolveService } from '../manifest/resolve.js';
+import { maintenanceFor } from '../policy/maintenance.js';
+import { elapsedSince, machineTimeZone, windowEndsAt } from '../common/time.js';
 import { cooldownEndsAt, healsInLastHour, restartsStopped } from '../policy/heal.js';
 import { serviceStateOf, type State } from '../state/schema.js';
 
@@ -32,6 +33,10 @@ export type ServiceStatusView = {
   /** Healed notices its level's cooldown held back since the last one went out. */
   healedHeldBack?: { count: number; lastNoticeAt?: string };
   silenced?: { until: string; reason?: string };
+  /** A maintenance window holds it now: which, until when, whether restarts go on. */
+  maintenance?: { window: string; until: string; restart: boolean };
+  /** Its next maintenance window. */
+  nextMaintenance?: { window: string; start: string; end: string };
   lastHeal?: { at: string; result: 'healed' | 'failed'; error?: string; facts?: Record<string, string> };
   lastAlert?: { at: string; kind: string; level: string; channels: string[] };
   checks: { name: string; ok: boolean; latencyMs: number; error?: string }[];
@@ -60,8 +65,10 @@ function keyOf(state: State, key: string) {
 /** A last scan older than this many intervals means the schedule has stopped. */
 export const STALE_INTERVALS = 3;
 
-export function statusView(loaded: LoadedManifest, state: State, now: number): StatusView {
+export function statusView(loaded: LoadedManifest, state: State, now: number, machineZone = machineTimeZone()): StatusView {
+  const windows = maintenanceWindows(loaded.manifest, machineZone);
   const services = Object.entries(loaded.manifest.services).map(([name, spec]): ServiceStatusView => {
+    const { current: inWindow, next: nextWindow } = maintenanceFor(windows, name, now);
     const config = resolveService(loaded.manifest, name, spec);
     const known = serviceStateOf(state, name);
     const lastHeal = known?.heals.at(-1);
@@ -97,6 +104,8 @@ export function statusView(loaded: LoadedManifest, state: State, now: number): S
       ...(down?.notified && down.resolvedAt === undefined ? { incident: { level: down.level, since: iso(down.since), outages: down.outages ?? 1 } } : {}),
       ...(healedKey?.held ? { healedHeldBack: { count: healedKey.held, ...(healedKey.notified ? { lastNoticeAt: iso(healedKey.notified.at) } : {}) } } : {}),
       ...(silence && silencedUntil !== undefined && silencedUntil > now ? { silenced: { until: iso(silencedUntil), ...(silence.reason ? { reason: silence.reason } : {}) } } : {}),
+      ...(inWindow ? { maintenance: { window: inWindow.name, until: iso(inWindow.end), restart: inWindow.restart } } : {}),
+      ...(nextWindow ? { nextMaintenance: { window: nextWindow.name, start: iso(nextWindow.start), end: iso(nextWindow.end) } } : {}),
       ...(lastHeal ? { lastHeal: { at: iso(lastHeal.at), result: lastHeal.result, ...(lastHeal.error ? { error: lastHeal.error } : {}), ...(lastHeal.facts ? { facts: lastHeal.facts } : {}) } } : {}),
       ...(lastAlert ? { lastAlert: { ...lastAlert, at: iso(lastAlert.at) } } : {}),
       checks: known?.checks ?? [],

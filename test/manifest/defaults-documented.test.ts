@@ -136,6 +136,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],
   'services.*.degraded_level': ['(default warning)', 'warning'],
+  'maintenance.*.restart': ['`restart` (default false). During a window', 'false'],
   'services.*.restart_with_parent': ['restart_with_parent: true # (default false)', 'false'],
   'services.*.checks[][certificate].port': ['`host`, `port` (443),', '443'],
   'services.*.checks[][certificate].expires_within': ['`expires_within` (14d),', '14d'],
