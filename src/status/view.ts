@@ -12,7 +12,8 @@ import { serviceStateOf, type State } from '../state/schema.js';
 export type ServiceStatusView = {
   name: string;
   enabled: boolean;
-  status: 'up' | 'down' | 'unknown';
+  /** `degraded`: up, but some of its last checks failed (those with `on_fail: alert`). */
+  status: 'up' | 'degraded' | 'down' | 'unknown';
   /** ISO time the status last changed. */
   since?: string;
   /** How long it has been in that status, in milliseconds. */
@@ -91,7 +92,7 @@ export function statusView(loaded: LoadedManifest, state: State, now: number, ma
     return {
       name,
       enabled: spec.enabled,
-      status: known?.status ?? 'unknown',
+      status: known ? (known.status === 'up' && known.checks.some((c) => !c.ok) ? 'degraded' : known.status) : 'unknown',
       ...(known ? { since: iso(known.since), forMs: elapsedSince(known.since, now) } : {}),
       failingScans: known?.failingScans ?? 0,
       healsLastHour: known ? healsInLastHour(known.heals, now).length : 0,

@@ -58,6 +58,7 @@ ${alerts(hook.url)}services:
     expect(await lines(ws, 'restarts.txt')).toEqual([]);
     // It answers: the breaker and flapping see it up.
     expect(await ws.remembered('api')).toMatchObject({ status: 'up', heals: [], recent: 'uu' });
+    expect((await ws.status('api')).status).toBe('degraded');
 
     await writeFile(join(ws.dir, 'search-ok'), '');
     ws.clock.advance(5 * MINUTE);
