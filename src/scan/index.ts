@@ -88,8 +88,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     let final = next.state;
     if (!options.dryRun) {
       // Written before any send: a scan killed from here on sends these on the next scan. A disk
-      // that refuses it does not hold the sends back (the final save says so).
-      await trySaveState(stateDir, final);
+      // that refuses it does not hold the sends back (the final save says so). With nothing to
+      // send there is nothing to protect: the final save alone is enough (a healthy scan saves once).
+      if (final.alerts.outbox.length) await trySaveState(stateDir, final);
       const deadline = started + manifest.scan_timeout - SAVE_MARGIN_MS;
       const onDelivered = deliveryJournal(stateDir, final, deps);
       final = { ...final, alerts: await deliver(final.alerts, { deps, channels: alerts.channels, maxAgeMs: alerts.maxAgeMs, deadline, intervalMs: manifest.interval, onDelivered, secrets: loaded.secrets }) };
