@@ -9,7 +9,7 @@
 import type { ChannelSpec } from './schema.js';
 import { isoTime, subject } from '../format.js';
 import type { Channel, Message } from '../types.js';
-import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';
+import { outcomeForStatus, postChannelJson, type ReasonFormat } from './post-json.js';
 
 export type WebhookChannelSpec = Extract<ChannelSpec, { type: 'webhook' }>;
 
@@ -52,21 +52,11 @@ export const webhookChannel: Channel<WebhookChannelSpec> = {
   type: 'webhook',
 
   send(spec, message, ctx) {
-    let url: URL;
-    try {
-      url = new URL(spec.url);
-    } catch {
-      return Promise.resolve({ ok: false, retryable: false, error: 'invalid URL' });
-    }
-    return postJson({
-      url,
-      json: JSON.stringify(webhookPayload(message)),
+    return postChannelJson(spec, ctx, () => new URL(spec.url), {
+      body: JSON.stringify(webhookPayload(message)),
       headers: { 'user-agent': USER_AGENT, 'idempotency-key': message.id },
       manifestHeaders: spec.headers,
-      timeoutMs: Math.max(1, Math.min(spec.timeout, ctx.timeoutMs)),
-      ctx,
       secrets: webhookSecrets(spec),
-      delivered: (status) => `status ${status}`,
       outcome: outcomeForStatus,
       reason: WEBHOOK_REASON,
     });
