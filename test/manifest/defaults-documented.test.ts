@@ -130,7 +130,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'alerts.channels.*[email].require_tls': ['`require_tls` (false), `insecure`', 'false'],
   'alerts.channels.*[email].insecure': ['`insecure` (false), `user`, `pass`', 'false'],
   'alerts.channels.*[email].timeout': ['`from`, `to`, `timeout` (10s) |', '10s'],
-  'alerts.channels.*[webhook].timeout': ['| `webhook` | `url`, `headers`, `timeout` (5s) |', '5s'],
+  'alerts.channels.*[webhook].timeout': ['`template`, `content_type` (application/json), `timeout` (5s) |', '5s'],
   'alerts.channels.*[alertmanager].timeout': ['| `alertmanager` | `url`, `labels`, `headers`, `timeout` (5s) |', '5s'],
   'services.*.enabled': ['enabled: true           # the default', 'true'],
   'services.*.alert_level': ['(default critical)', 'critical'],

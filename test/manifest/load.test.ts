@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEMPLATE_FIELDS } from '../../src/alerts/channels/template.js';
 import { ConfigError } from '../../src/common/errors.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { parseManifest } from '../../src/manifest/parse.js';
@@ -18,6 +19,8 @@ function problemsOf(text: string, env: Record<string, string> = {}): readonly st
 }
 
 const service = (body: string) => `version: 1\nservices:\n  api:\n${body}`;
+/** A manifest whose one alert channel is `line` (on line 4). */
+const channel = (line: string) => `version: 1\nalerts:\n  channels:\n    ${line}\nservices: {}\n`;
 
 describe('a valid manifest', () => {
   it('applies the documented defaults', () => {
@@ -109,6 +112,9 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
     ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
     ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager (line 4)']],
+    ['a webhook template with an unknown field', channel(`hook: { type: webhook, url: "https://example.com/h", template: '{"s":"{{servce}}"}' }`), [`alerts.channels.hook.template: unknown field {{servce}}: the fields are ${TEMPLATE_FIELDS.map((f) => `{{${f}}}`).join(', ')} (line 4)`]],
+    ['a webhook template that is not JSON', channel(`hook: { type: webhook, url: "https://example.com/h", template: '{"text": {{text}}}' }`), ['alerts.channels.hook.template: is not JSON once filled in: put each field inside quotes ("text": "{{text}}"; values are escaped), or set content_type for a body that is not JSON (line 4)']],
+    ['a webhook content_type without a template', channel('hook: { type: webhook, url: "https://example.com/h", content_type: text/plain }'), ["alerts.channels.hook.content_type: is the type of a template's body, and there is no template: add template, or remove content_type (line 4)"]],
   ])('%s', (_what, text, expected) => {
     expect(problemsOf(text)).toEqual(expected);
   });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration, httpUrl, port, specsByType } from '../../manifest/fields.js';
+import { isJsonType, TEMPLATE_CONTENT_TYPE, templateProblems } from './template.js';
 
 /** How long one send may take. @default 5s */
 const timeout = duration.default(5_000);
@@ -41,13 +42,23 @@ const emailSpec = z.strictObject({
 /** One pino line per notice. */
 const logSpec = z.strictObject({ type: z.literal('log') });
 
-/** A JSON POST. */
+/** A JSON POST: heal's own document, or the manifest's `template` (template.ts), one request per notice. */
 const webhookSpec = z.strictObject({
   type: z.literal('webhook'),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).optional(),
+  /** The body, with `{{field}}`s (template.ts). @default heal's JSON document */
+  template: z.string().min(1, 'an empty template: write the body, or remove template').optional(),
+  /** The template's media type; values are JSON-escaped when it is JSON. @default application/json (template.ts, `TEMPLATE_CONTENT_TYPE`) */
+  content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+\s*(;.*)?$/, 'expected a media type such as application/json or text/plain').optional(),
   /** @default 5s */
   timeout,
+}).superRefine((spec, ctx) => {
+  if (spec.template === undefined) {
+    if (spec.content_type !== undefined && !isJsonType(spec.content_type)) ctx.addIssue({ code: 'custom', path: ['content_type'], message: "is the type of a template's body, and there is no template: add template, or remove content_type" });
+    return;
+  }
+  for (const message of templateProblems(spec.template, spec.content_type ?? TEMPLATE_CONTENT_TYPE)) ctx.addIssue({ code: 'custom', path: ['template'], message });
 });
 
 /** Posts alerts to a Prometheus Alertmanager (`/api/v2/alerts`), for fleets. */
