@@ -132,6 +132,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'alerts.channels.*[email].timeout': ['`from`, `to`, `timeout` (10s) |', '10s'],
   'alerts.channels.*[webhook].timeout': ['`template`, `content_type` (application/json), `timeout` (5s) |', '5s'],
   'alerts.channels.*[alertmanager].timeout': ['| `alertmanager` | `url`, `labels`, `headers`, `timeout` (5s) |', '5s'],
+  'alerts.channels.*[slack].timeout': ['| `slack` | `webhook_url`, `timeout` (5s) |', '5s'],
   'services.*.enabled': ['enabled: true           # the default', 'true'],
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],

@@ -15,6 +15,7 @@ import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';
 import { emailChannel, emailSecrets } from './email.js';
 import { logChannel } from './log.js';
+import { slackChannel, slackSecrets } from './slack.js';
 import { webhookChannel, webhookSecrets } from './webhook.js';
 
 /** The channel type of each manifest `type`. */
@@ -26,6 +27,7 @@ export const channelTypes: ChannelRegistry = {
   discord: discordChannel,
   email: emailChannel,
   log: logChannel,
+  slack: slackChannel,
   webhook: webhookChannel,
 };
 
@@ -53,6 +55,8 @@ export function channelSecrets(spec: ChannelSpec): string[] {
       return webhookSecrets(spec);
     case 'alertmanager':
       return alertmanagerSecrets(spec);
+    case 'slack':
+      return slackSecrets(spec);
     default:
       return [];
   }

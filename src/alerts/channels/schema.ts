@@ -73,8 +73,17 @@ const alertmanagerSpec = z.strictObject({
   timeout,
 });
 
+/** A Slack incoming webhook (Block Kit). */
+const slackSpec = z.strictObject({
+  type: z.literal('slack'),
+  /** https://hooks.slack.com/services/T…/B…/… */
+  webhook_url: httpUrl,
+  /** @default 5s */
+  timeout,
+});
+
 /** One alert channel, by its `type`. */
-export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec]);
+export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec, slackSpec]);
 
 export type ChannelSpec = z.output<typeof channelSpec>;
 export type AlertmanagerChannelSpec = z.output<typeof alertmanagerSpec>;
