@@ -133,6 +133,8 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'alerts.channels.*[webhook].timeout': ['`template`, `content_type` (application/json), `timeout` (5s) |', '5s'],
   'alerts.channels.*[alertmanager].timeout': ['| `alertmanager` | `url`, `labels`, `headers`, `timeout` (5s) |', '5s'],
   'alerts.channels.*[slack].timeout': ['| `slack` | `webhook_url`, `timeout` (5s) |', '5s'],
+  'alerts.channels.*[telegram].api_url': ['`api_url` (https://api.telegram.org),', 'https://api.telegram.org'],
+  'alerts.channels.*[telegram].timeout': ['`api_url` (https://api.telegram.org), `timeout` (5s) |', '5s'],
   'services.*.enabled': ['enabled: true           # the default', 'true'],
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],

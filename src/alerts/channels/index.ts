@@ -16,6 +16,7 @@ import { discordChannel, parseWebhookUrl } from './discord.js';
 import { emailChannel, emailSecrets } from './email.js';
 import { logChannel } from './log.js';
 import { slackChannel, slackSecrets } from './slack.js';
+import { telegramChannel, telegramSecrets } from './telegram.js';
 import { webhookChannel, webhookSecrets } from './webhook.js';
 
 /** The channel type of each manifest `type`. */
@@ -28,6 +29,7 @@ export const channelTypes: ChannelRegistry = {
   email: emailChannel,
   log: logChannel,
   slack: slackChannel,
+  telegram: telegramChannel,
   webhook: webhookChannel,
 };
 
@@ -57,6 +59,8 @@ export function channelSecrets(spec: ChannelSpec): string[] {
       return alertmanagerSecrets(spec);
     case 'slack':
       return slackSecrets(spec);
+    case 'telegram':
+      return telegramSecrets(spec);
     default:
       return [];
   }

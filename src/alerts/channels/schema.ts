@@ -4,7 +4,7 @@
  * in the registry (index.ts), which does not compile until all three agree.
  */
 import { z } from 'zod';
-import { duration, httpUrl, port, specsByType } from '../../manifest/fields.js';
+import { duration, expected, httpUrl, port, specsByType } from '../../manifest/fields.js';
 import { isJsonType, TEMPLATE_CONTENT_TYPE, templateProblems } from './template.js';
 
 /** How long one send may take. @default 5s */
@@ -82,8 +82,24 @@ const slackSpec = z.strictObject({
   timeout,
 });
 
+/** A Telegram bot's `sendMessage` to one chat. */
+const telegramSpec = z.strictObject({
+  type: z.literal('telegram'),
+  bot_token: z
+    .string({ error: (issue) => (issue.input === undefined ? 'required: the token @BotFather gave the bot, e.g. "${TELEGRAM_BOT_TOKEN}"' : 'expected a bot token (a string)') })
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'expected a bot token such as "123456789:AAE…" (from @BotFather)'),
+  chat_id: z
+    .union([z.int(), z.string()], { error: expected('a chat id (a number such as -1001234567890) or a channel\'s @username') })
+    .transform(String)
+    .pipe(z.string().regex(/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/, "expected a chat id (a number such as -1001234567890) or a channel's @username")),
+  /** The Bot API server (a local one, or a test's). @default https://api.telegram.org */
+  api_url: httpUrl.default('https://api.telegram.org'),
+  /** @default 5s */
+  timeout,
+});
+
 /** One alert channel, by its `type`. */
-export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec, slackSpec]);
+export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec, slackSpec, telegramSpec]);
 
 export type ChannelSpec = z.output<typeof channelSpec>;
 export type AlertmanagerChannelSpec = z.output<typeof alertmanagerSpec>;
