@@ -135,6 +135,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'alerts.channels.*[slack].timeout': ['| `slack` | `webhook_url`, `timeout` (5s) |', '5s'],
   'alerts.channels.*[telegram].api_url': ['`api_url` (https://api.telegram.org),', 'https://api.telegram.org'],
   'alerts.channels.*[telegram].timeout': ['`api_url` (https://api.telegram.org), `timeout` (5s) |', '5s'],
+  'alerts.channels.*[ntfy].timeout': ['| `ntfy` | `url`, `token`, `user`, `password`, `timeout` (5s) |', '5s'],
   'services.*.enabled': ['enabled: true           # the default', 'true'],
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],

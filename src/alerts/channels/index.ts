@@ -15,6 +15,7 @@ import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';
 import { emailChannel, emailSecrets } from './email.js';
 import { logChannel } from './log.js';
+import { ntfyChannel, ntfySecrets } from './ntfy.js';
 import { slackChannel, slackSecrets } from './slack.js';
 import { telegramChannel, telegramSecrets } from './telegram.js';
 import { webhookChannel, webhookSecrets } from './webhook.js';
@@ -28,6 +29,7 @@ export const channelTypes: ChannelRegistry = {
   discord: discordChannel,
   email: emailChannel,
   log: logChannel,
+  ntfy: ntfyChannel,
   slack: slackChannel,
   telegram: telegramChannel,
   webhook: webhookChannel,
@@ -61,6 +63,8 @@ export function channelSecrets(spec: ChannelSpec): string[] {
       return slackSecrets(spec);
     case 'telegram':
       return telegramSecrets(spec);
+    case 'ntfy':
+      return ntfySecrets(spec);
     default:
       return [];
   }

@@ -98,8 +98,33 @@ const telegramSpec = z.strictObject({
   timeout,
 });
 
+/** A topic of an ntfy server: https://ntfy.sh/<topic>. */
+const ntfyTopicUrl = httpUrl.refine((text) => /^[-_A-Za-z0-9]{1,64}$/.test(new URL(text).pathname.split('/').pop() ?? ''), {
+  error: 'expected the topic\'s URL, such as https://ntfy.sh/my-alerts (a topic is 1 to 64 letters, digits, "-" or "_")',
+});
+
+/** ntfy (ntfy.sh or one's own server), published as JSON. */
+const ntfySpec = z.strictObject({
+  type: z.literal('ntfy'),
+  url: ntfyTopicUrl,
+  /** An access token (Bearer). */
+  token: z.string().min(1).optional(),
+  /** Basic auth, instead of a token. */
+  user: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** @default 5s */
+  timeout,
+}).superRefine((spec, ctx) => {
+  if (spec.token !== undefined && (spec.user !== undefined || spec.password !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['token'], message: 'token and user/password are two ways to log in: keep one' });
+  } else if ((spec.user === undefined) !== (spec.password === undefined)) {
+    const missing = spec.user === undefined ? 'user' : 'password';
+    ctx.addIssue({ code: 'custom', path: [missing], message: `required with ${missing === 'user' ? 'password' : 'user'} (or log in with token instead)` });
+  }
+});
+
 /** One alert channel, by its `type`. */
-export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec, slackSpec, telegramSpec]);
+export const channelSpec = specsByType([discordSpec, emailSpec, logSpec, webhookSpec, alertmanagerSpec, slackSpec, telegramSpec, ntfySpec]);
 
 export type ChannelSpec = z.output<typeof channelSpec>;
 export type AlertmanagerChannelSpec = z.output<typeof alertmanagerSpec>;
