@@ -68,6 +68,32 @@ export function cut(text: string, max: number): string {
   return `${text.slice(0, Math.max(0, end))}…`;
 }
 
+/**
+ * Cuts text to at most `max` UTF-8 bytes (a limit such as ntfy's), saying so: when it does not
+ * fit, it ends with "…" and `note`, so the reader knows there was more. A character is never
+ * split.
+ */
+export function cutBytes(text: string, max: number, note: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let end = Math.max(0, max - Buffer.byteLength(`…${note}`));
+  // Back to the start of a character: UTF-8 continuation bytes are 10xxxxxx.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return `${bytes.subarray(0, end).toString('utf8')}…${note}`;
+}
+
+/** The emoji of a notice: its level's, or a check mark for good news; as a name (Slack, ntfy tags) and a character. */
+export const EMOJI = {
+  critical: { name: 'rotating_light', char: '\u{1F6A8}' },
+  warning: { name: 'warning', char: '\u26A0\uFE0F' },
+  info: { name: 'information_source', char: '\u2139\uFE0F' },
+  recovered: { name: 'white_check_mark', char: '\u2705' },
+} as const;
+
+export function noticeEmoji(notice: Pick<Notice, 'kind' | 'level'>): (typeof EMOJI)[keyof typeof EMOJI] {
+  return isRecovery(notice) ? EMOJI.recovered : EMOJI[notice.level];
+}
+
 /** The notice's title, with "(reminder)" for a repeat. */
 export function noticeTitle(notice: Notice): string {
   const title = oneLine(notice.title) || `${notice.service}: ${notice.kind}`;
@@ -139,14 +165,17 @@ export function noticeFacts(notice: Notice): NoticeFact[] {
   return facts;
 }
 
+/** One notice as plain text: its tag and title, then its facts, one a line. */
+export function noticeText(notice: Notice): string {
+  const facts = noticeFacts(notice);
+  const width = Math.max(...facts.map((f) => f.label.length)) + 1;
+  const lines = facts.map((f) => `  ${`${f.label}:`.padEnd(width + 1)}${indentContinuation(f.value, width + 3)}`);
+  return [`${noticeTag(notice)} ${noticeTitle(notice)}`, ...lines].join('\n');
+}
+
 /** The plain-text body: one block per notice, then a line naming the delivery. */
 export function textBody(message: Message): string {
-  const blocks = message.notices.map((notice) => {
-    const facts = noticeFacts(notice);
-    const width = Math.max(...facts.map((f) => f.label.length)) + 1;
-    const lines = facts.map((f) => `  ${`${f.label}:`.padEnd(width + 1)}${indentContinuation(f.value, width + 3)}`);
-    return [`${noticeTag(notice)} ${noticeTitle(notice)}`, ...lines].join('\n');
-  });
+  const blocks = message.notices.map(noticeText);
   const hosts = [...new Set(message.notices.map((n) => n.host))].join(', ');
   const footer = `-- \nSent by heal${hosts ? ` on ${hosts}` : ''} at ${isoTime(message.createdAt)} (message ${message.id}).`;
   return `${blocks.join('\n\n')}\n\n${footer}\n`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capOutbox } from '../../src/alerts/fold.js';
-import { cut, escapeHtml, htmlBody, isoTime, subject, SUBJECT_MAX, textBody } from '../../src/alerts/format.js';
+import { cut, cutBytes, escapeHtml, htmlBody, isoTime, noticeEmoji, subject, SUBJECT_MAX, textBody } from '../../src/alerts/format.js';
 import { manyNotices, message, notice, T0 } from './channels/fixtures.js';
 
 describe('subject', () => {
@@ -115,4 +115,27 @@ describe('text helpers', () => {
     expect(isoTime(T0 + 123)).toBe('2025-03-01T12:00:00Z');
   });
 
+});
+
+describe('cutBytes', () => {
+  it('keeps text that fits, as it is', () => {
+    expect(cutBytes('héllo', 6, ' (cut)')).toBe('héllo');
+  });
+
+  it('cuts to the bytes, never inside a character, and says so', () => {
+    const text = '€'.repeat(10); // 3 bytes each
+    const out = cutBytes(text, 20, ' (cut)');
+    expect(out).toBe('€€€…' + ' (cut)');
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(20);
+    expect(cutBytes('😀😀😀', 9, '')).toBe('😀…');
+  });
+});
+
+describe('noticeEmoji', () => {
+  it('is the level\'s, or a check mark for good news', () => {
+    expect(noticeEmoji(notice()).name).toBe('rotating_light');
+    expect(noticeEmoji(notice({ level: 'warning' })).name).toBe('warning');
+    expect(noticeEmoji(notice({ level: 'info' })).name).toBe('information_source');
+    expect(noticeEmoji(notice({ kind: 'healed' })).name).toBe('white_check_mark');
+  });
 });

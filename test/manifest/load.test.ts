@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEMPLATE_FIELDS } from '../../src/alerts/channels/template.js';
 import { ConfigError } from '../../src/common/errors.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { parseManifest } from '../../src/manifest/parse.js';
@@ -18,6 +19,8 @@ function problemsOf(text: string, env: Record<string, string> = {}): readonly st
 }
 
 const service = (body: string) => `version: 1\nservices:\n  api:\n${body}`;
+/** A manifest whose one alert channel is `line` (on line 4). */
+const channel = (line: string) => `version: 1\nalerts:\n  channels:\n    ${line}\nservices: {}\n`;
 
 describe('a valid manifest', () => {
   it('applies the documented defaults', () => {
@@ -108,7 +111,18 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['no services', 'version: 1\n', ['services: required (line 1)']],
     ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
     ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
-    ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager (line 4)']],
+    ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager, slack, telegram, ntfy (line 4)']],
+    ['a telegram channel without bot_token', channel('tg: { type: telegram, chat_id: -1001234567890 }'), ['alerts.channels.tg.bot_token: required: the token @BotFather gave the bot, e.g. "${TELEGRAM_BOT_TOKEN}" (line 4)']],
+    ['a telegram bot_token that is no bot token', channel('tg: { type: telegram, bot_token: "abc123", chat_id: 42 }'), ['alerts.channels.tg.bot_token: expected a bot token such as "123456789:AAE…" (from @BotFather) (line 4)']],
+    ['a telegram chat_id that is no chat', channel('tg: { type: telegram, bot_token: "1:A", chat_id: "ops team" }'), ["alerts.channels.tg.chat_id: expected a chat id (a number such as -1001234567890) or a channel's @username (line 4)"]],
+    ['a telegram chat_id that is a fraction', channel('tg: { type: telegram, bot_token: "1:A", chat_id: 1.5 }'), ["alerts.channels.tg.chat_id: expected a chat id (a number such as -1001234567890) or a channel's @username (line 4)"]],
+    ['a slack webhook_url that is no URL', channel('team: { type: slack, webhook_url: "hooks.slack.com/services/T1/B2/x" }'), ['alerts.channels.team.webhook_url: Invalid URL (line 4)']],
+    ['an ntfy url without a topic', channel('push: { type: ntfy, url: "https://ntfy.sh/" }'), ['alerts.channels.push.url: expected the topic\'s URL, such as https://ntfy.sh/my-alerts (a topic is 1 to 64 letters, digits, "-" or "_") (line 4)']],
+    ['an ntfy token beside user and password', channel('push: { type: ntfy, url: "https://ntfy.sh/ops", token: "tk_1", user: u, password: p }'), ['alerts.channels.push.token: token and user/password are two ways to log in: keep one (line 4)']],
+    ['an ntfy user without a password', channel('push: { type: ntfy, url: "https://ntfy.sh/ops", user: u }'), ['alerts.channels.push.password: required with user (or log in with token instead) (line 4)']],
+    ['a webhook template with an unknown field', channel(`hook: { type: webhook, url: "https://example.com/h", template: '{"s":"{{servce}}"}' }`), [`alerts.channels.hook.template: unknown field {{servce}}: the fields are ${TEMPLATE_FIELDS.map((f) => `{{${f}}}`).join(', ')} (line 4)`]],
+    ['a webhook template that is not JSON', channel(`hook: { type: webhook, url: "https://example.com/h", template: '{"text": {{text}}}' }`), ['alerts.channels.hook.template: is not JSON once filled in: put each field inside quotes ("text": "{{text}}"; values are escaped), or set content_type for a body that is not JSON (line 4)']],
+    ['a webhook content_type without a template', channel('hook: { type: webhook, url: "https://example.com/h", content_type: text/plain }'), ["alerts.channels.hook.content_type: is the type of a template's body, and there is no template: add template, or remove content_type (line 4)"]],
   ])('%s', (_what, text, expected) => {
     expect(problemsOf(text)).toEqual(expected);
   });

@@ -26,7 +26,7 @@
 import type { AlertmanagerChannelSpec } from './schema.js';
 import { oneLine } from '../format.js';
 import type { Channel, Message, Notice, SendOutcome } from '../types.js';
-import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';
+import { outcomeForStatus, postChannelJson, type ReasonFormat } from './post-json.js';
 import { webhookSecrets } from './webhook.js';
 
 export type { AlertmanagerChannelSpec };
@@ -172,20 +172,11 @@ export const alertmanagerChannel: Channel<AlertmanagerChannelSpec> = {
   send(spec, message, ctx) {
     const intervalMs = ctx.intervalMs !== undefined && ctx.intervalMs > 0 ? ctx.intervalMs : DEFAULT_INTERVAL_MS;
     if (!message.notices.length) return Promise.resolve({ ok: true, detail: 'no notices' });
-    let url: URL;
-    try {
-      url = alertsUrl(spec.url);
-    } catch {
-      return Promise.resolve({ ok: false, retryable: false, error: 'invalid URL' });
-    }
     const count = message.notices.length;
-    return postJson({
-      url,
-      json: JSON.stringify(alertmanagerPayload(spec, message, ctx.deps.now(), intervalMs)),
+    return postChannelJson(spec, ctx, () => alertsUrl(spec.url), {
+      body: JSON.stringify(alertmanagerPayload(spec, message, ctx.deps.now(), intervalMs)),
       headers: { 'user-agent': USER_AGENT },
       manifestHeaders: spec.headers,
-      timeoutMs: Math.max(1, Math.min(spec.timeout, ctx.timeoutMs)),
-      ctx,
       secrets: alertmanagerSecrets(spec),
       delivered: (status) => `status ${status}, ${count} alert${count === 1 ? '' : 's'}`,
       outcome: alertmanagerOutcome,

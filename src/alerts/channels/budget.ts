@@ -13,6 +13,11 @@ export type SendBudget = {
   end(): void;
 };
 
+/** How long one request of a channel may take: its spec's `timeout`, cut to the send's budget. */
+export function sendTimeout(timeout: number, ctx: { timeoutMs: number }): number {
+  return Math.max(1, Math.min(timeout, ctx.timeoutMs));
+}
+
 /** The budget of a send that may take `timeoutMs`, cut short when `outer` aborts. */
 export function sendBudget(outer: AbortSignal, timeoutMs: number): SendBudget {
   const deadline = deadlineSignal(timeoutMs, [outer]);

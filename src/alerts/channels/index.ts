@@ -15,6 +15,9 @@ import { alertmanagerChannel, alertmanagerSecrets } from './alertmanager.js';
 import { discordChannel, parseWebhookUrl } from './discord.js';
 import { emailChannel, emailSecrets } from './email.js';
 import { logChannel } from './log.js';
+import { ntfyChannel, ntfySecrets } from './ntfy.js';
+import { slackChannel, slackSecrets } from './slack.js';
+import { telegramChannel, telegramSecrets } from './telegram.js';
 import { webhookChannel, webhookSecrets } from './webhook.js';
 
 /** The channel type of each manifest `type`. */
@@ -26,6 +29,9 @@ export const channelTypes: ChannelRegistry = {
   discord: discordChannel,
   email: emailChannel,
   log: logChannel,
+  ntfy: ntfyChannel,
+  slack: slackChannel,
+  telegram: telegramChannel,
   webhook: webhookChannel,
 };
 
@@ -53,6 +59,12 @@ export function channelSecrets(spec: ChannelSpec): string[] {
       return webhookSecrets(spec);
     case 'alertmanager':
       return alertmanagerSecrets(spec);
+    case 'slack':
+      return slackSecrets(spec);
+    case 'telegram':
+      return telegramSecrets(spec);
+    case 'ntfy':
+      return ntfySecrets(spec);
     default:
       return [];
   }

@@ -1,5 +1,5 @@
 /**
- * What the channels that POST JSON share (webhook, alertmanager): one POST through heal's HTTP
+ * What the channels that POST JSON share (webhook, alertmanager, slack, telegram, ntfy): one POST through heal's HTTP
  * client (no redirects, no keep-alive), and the reading of its answer — a 2xx is delivered; any
  * other status is read with its Retry-After and a short reason from its body; no answer is
  * retryable, and maybe delivered once the request was written whole. Each channel brings its own
@@ -11,6 +11,7 @@ import { sendRequest } from '../../common/http-request.js';
 import { redactor } from '../../common/redact.js';
 import { cut, oneLine } from '../format.js';
 import type { ChannelContext, SendOutcome } from '../types.js';
+import { sendTimeout } from './budget.js';
 
 /** The most of an error response's body that is read for its reason. */
 const MAX_ERROR_BODY = 4 * 1024;
@@ -80,24 +81,30 @@ export function outcomeForStatus(status: number, retryAfterMs: number | undefine
   return { ok: false, retryable: false, error: `status ${status}${said}` };
 }
 
-/** A channel's reading of a non-2xx answer: its Retry-After (ms), and a reason from its body if any. */
-export type StatusOutcome = (status: number, retryAfterMs: number | undefined, reason?: string) => SendOutcome;
+/**
+ * A channel's reading of a non-2xx answer: its Retry-After (ms), a reason from its body if any,
+ * and the body itself (its first 4 kB; undefined when it did not end in time), for a receiver
+ * that says more there (Telegram's `parameters.retry_after`).
+ */
+export type StatusOutcome = (status: number, retryAfterMs: number | undefined, reason?: string, body?: string) => SendOutcome;
 
 /** What a channel POSTs, and how it reads the answer. */
 export type JsonPost = {
   url: URL;
-  /** The JSON text. */
-  json: string;
-  /** The channel's own headers (user-agent, …); content-type is JSON. */
+  /** The JSON text (or a webhook template's text, of `contentType`). */
+  body: string;
+  /** @default 'application/json' */
+  contentType?: string;
+  /** The channel's own headers (user-agent, authorization, …). */
   headers: http.OutgoingHttpHeaders;
   /** The manifest's `headers`, which go over the channel's own. */
-  manifestHeaders: Readonly<Record<string, string>> | undefined;
+  manifestHeaders?: Readonly<Record<string, string>> | undefined;
   timeoutMs: number;
   ctx: ChannelContext;
   /** Strings that must never appear in an error. */
   secrets: readonly string[];
-  /** What a 2xx says ("status 204"). */
-  delivered: (status: number) => string;
+  /** What a 2xx says. @default "status <code>" */
+  delivered?: (status: number) => string;
   /** What any other status means. */
   outcome: StatusOutcome;
   /** How the receiver words a reason in an error body. */
@@ -113,12 +120,12 @@ export type JsonPost = {
  * `secrets`.
  */
 export async function postJson(post: JsonPost): Promise<SendOutcome> {
-  const headers: http.OutgoingHttpHeaders = { ...post.headers, 'content-type': 'application/json' };
+  const headers: http.OutgoingHttpHeaders = { ...post.headers, 'content-type': post.contentType ?? 'application/json' };
   for (const [name, value] of Object.entries(post.manifestHeaders ?? {})) headers[name.toLowerCase()] = value;
   const answer = await sendRequest(post.url, {
     method: 'POST',
     headers,
-    body: post.json,
+    body: post.body,
     timeoutMs: post.timeoutMs,
     signal: post.ctx.signal,
     maxBodyBytes: (status) => (status >= 200 && status < 300 ? 0 : MAX_ERROR_BODY),
@@ -128,12 +135,30 @@ export async function postJson(post: JsonPost): Promise<SendOutcome> {
     // No status: if the request was written whole, the receiver may have it (maybe delivered).
     outcome = { ok: false, retryable: true, error: answer.aborted ? timedOutAfter(post.timeoutMs) : answer.error, ...(answer.written ? { maybeDelivered: true } : {}) };
   } else if (answer.status >= 200 && answer.status < 300) {
-    outcome = { ok: true, detail: post.delivered(answer.status) };
+    outcome = { ok: true, detail: post.delivered?.(answer.status) ?? `status ${answer.status}` };
   } else {
     const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], post.ctx.deps.now());
     // A body that did not end in time gives no reason: the status says enough.
-    const reason = answer.bodyError === undefined ? reasonFrom(answer.body, answer.headers['content-type'], post.reason) : undefined;
-    outcome = post.outcome(answer.status, retryAfterMs, reason);
+    const body = answer.bodyError === undefined ? answer.body : undefined;
+    const reason = body === undefined ? undefined : reasonFrom(body, answer.headers['content-type'], post.reason);
+    outcome = post.outcome(answer.status, retryAfterMs, reason, body);
   }
   return outcome.ok ? outcome : { ...outcome, error: redactor(post.secrets)(outcome.error) };
+}
+
+/** A channel's POST, less what {@link postChannelJson} makes of the spec and the context. */
+export type ChannelJsonPost = Omit<JsonPost, 'url' | 'timeoutMs' | 'ctx'>;
+
+/**
+ * A channel's POST: to the URL `where` makes of the spec — one it cannot make is a permanent
+ * "invalid URL", which never shows it — within the spec's `timeout` cut to the send's budget.
+ */
+export function postChannelJson(spec: { timeout: number }, ctx: ChannelContext, where: () => URL, post: ChannelJsonPost): Promise<SendOutcome> {
+  let url: URL;
+  try {
+    url = where();
+  } catch {
+    return Promise.resolve({ ok: false, retryable: false, error: 'invalid URL' });
+  }
+  return postJson({ ...post, url, timeoutMs: sendTimeout(spec.timeout, ctx), ctx });
 }

@@ -5,11 +5,20 @@
  * answer after the request was written: maybe delivered); 404 and 410 mean the endpoint is gone;
  * any other 4xx is permanent. Errors are built from the status and a short reason, never from the
  * URL, so its userinfo and query string (often the token) stay out of logs.
+ *
+ * With a `template` (template.ts), each notice of the message is one request, in order, its body
+ * the template filled with that notice, its Idempotency-Key `<message id>/<notice id>`. They
+ * share the send's budget. A notice refused for good does not stop the others (unless the
+ * endpoint is gone); the first retryable failure does, and the message is sent again whole
+ * later — as "maybe delivered" when a notice before it was accepted, so not twice in one scan.
  */
+import { timedOutAfter } from '../../common/deadline.js';
 import type { ChannelSpec } from './schema.js';
 import { isoTime, subject } from '../format.js';
-import type { Channel, Message } from '../types.js';
-import { outcomeForStatus, postJson, type ReasonFormat } from './post-json.js';
+import type { Channel, ChannelContext, Message, SendOutcome } from '../types.js';
+import { sendBudget, sendTimeout } from './budget.js';
+import { outcomeForStatus, postChannelJson, type ReasonFormat } from './post-json.js';
+import { renderTemplate, TEMPLATE_CONTENT_TYPE, templateValues } from './template.js';
 
 export type WebhookChannelSpec = Extract<ChannelSpec, { type: 'webhook' }>;
 
@@ -47,28 +56,60 @@ export function webhookSecrets(spec: Pick<WebhookChannelSpec, 'url' | 'headers'>
   return secrets;
 }
 
+/** One POST of the webhook: `body` (of `contentType`), under this Idempotency-Key. */
+function post(spec: WebhookChannelSpec, ctx: ChannelContext, body: string, key: string, contentType?: string): Promise<SendOutcome> {
+  return postChannelJson(spec, ctx, () => new URL(spec.url), {
+    body,
+    ...(contentType === undefined ? {} : { contentType }),
+    headers: { 'user-agent': USER_AGENT, 'idempotency-key': key },
+    manifestHeaders: spec.headers,
+    secrets: webhookSecrets(spec),
+    outcome: outcomeForStatus,
+    reason: WEBHOOK_REASON,
+  });
+}
+
+/** A templated message: one request per notice, within one budget (see the top of this file). */
+async function sendTemplated(spec: WebhookChannelSpec, template: string, message: Message, ctx: ChannelContext): Promise<SendOutcome> {
+  const timeoutMs = sendTimeout(spec.timeout, ctx);
+  const budget = sendBudget(ctx.signal, timeoutMs);
+  const contentType = spec.content_type ?? TEMPLATE_CONTENT_TYPE;
+  const count = message.notices.length;
+  const of = (i: number) => (count > 1 ? `notice ${i + 1} of ${count}: ` : '');
+  let accepted = 0;
+  let last = '';
+  const refused: string[] = [];
+  try {
+    for (const [i, notice] of message.notices.entries()) {
+      if (budget.signal.aborted) return { ok: false, retryable: true, error: `${of(i)}${timedOutAfter(timeoutMs)}`, ...(accepted ? { maybeDelivered: true } : {}) };
+      const body = renderTemplate(template, templateValues(message, notice), contentType);
+      const outcome = await post(spec, { ...ctx, signal: budget.signal, timeoutMs }, body, `${message.id}/${notice.id}`, contentType);
+      if (outcome.ok) {
+        accepted += 1;
+        last = outcome.detail ?? '';
+      } else if (outcome.gone) {
+        // No endpoint there: the other notices would fare no better.
+        return { ...outcome, error: `${of(i)}${outcome.error}` };
+      } else if (!outcome.retryable) {
+        refused.push(`${of(i)}${outcome.error}`);
+      } else {
+        return { ...outcome, error: `${of(i)}${outcome.error}`, ...(accepted ? { maybeDelivered: true } : {}) };
+      }
+    }
+  } finally {
+    budget.end();
+  }
+  const [firstRefusal] = refused;
+  if (firstRefusal !== undefined) return { ok: false, retryable: false, error: refused.length > 1 ? `${firstRefusal} (and ${refused.length - 1} more refused)` : firstRefusal };
+  return { ok: true, detail: count > 1 ? `${count} requests, ${last}` : last };
+}
+
 /** The `webhook` channel type. */
 export const webhookChannel: Channel<WebhookChannelSpec> = {
   type: 'webhook',
 
   send(spec, message, ctx) {
-    let url: URL;
-    try {
-      url = new URL(spec.url);
-    } catch {
-      return Promise.resolve({ ok: false, retryable: false, error: 'invalid URL' });
-    }
-    return postJson({
-      url,
-      json: JSON.stringify(webhookPayload(message)),
-      headers: { 'user-agent': USER_AGENT, 'idempotency-key': message.id },
-      manifestHeaders: spec.headers,
-      timeoutMs: Math.max(1, Math.min(spec.timeout, ctx.timeoutMs)),
-      ctx,
-      secrets: webhookSecrets(spec),
-      delivered: (status) => `status ${status}`,
-      outcome: outcomeForStatus,
-      reason: WEBHOOK_REASON,
-    });
+    if (spec.template !== undefined) return sendTemplated(spec, spec.template, message, ctx);
+    return post(spec, ctx, JSON.stringify(webhookPayload(message)), message.id);
   },
 };

@@ -2,6 +2,7 @@
 import { createDeps, type Deps } from '../../../src/deps.js';
 import { silentLogger, type Logger } from '../../../src/log/logger.js';
 import type { ChannelContext, Message, Notice } from '../../../src/alerts/types.js';
+import { channelSpec, type ChannelSpec } from '../../../src/alerts/channels/schema.js';
 
 /** 2025-03-01T12:00:00Z */
 export const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);
@@ -48,4 +49,11 @@ export function testDeps(logger: Logger = silentLogger()): Deps {
 /** A send's context: a budget of `timeoutMs`, its signal aborting when it runs out. */
 export function sendContext(timeoutMs = 5_000, overrides: Partial<ChannelContext> = {}): ChannelContext {
   return { deps: testDeps(), signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...overrides };
+}
+
+/** A channel spec of `type` as the manifest would make it (defaults filled in), narrowed to its type. */
+export function channelOf<T extends ChannelSpec['type']>(type: T, fields: Record<string, unknown>): Extract<ChannelSpec, { type: T }> {
+  const spec = channelSpec.parse({ type, ...fields });
+  if (spec.type !== type) throw new Error(`parsed a ${spec.type} spec, not ${type}`);
+  return spec as Extract<ChannelSpec, { type: T }>;
 }

@@ -13,11 +13,14 @@ const specs = {
   email: channelSpec.parse({ type: 'email', host: 'smtp.example.com', user: 'heal', pass: 'pa55-w0rd!', from: 'heal@example.com', to: ['ops@example.com'] }),
   log: channelSpec.parse({ type: 'log' }),
   webhook: channelSpec.parse({ type: 'webhook', url: 'https://bob:pw-9876@hooks.example.com/in?key=qs-secret', headers: { Authorization: 'Bearer hdr-secret' } }),
+  slack: channelSpec.parse({ type: 'slack', webhook_url: 'https://hooks.slack.com/services/T0001/B0001/sl4ck-t0ken-secret' }),
+  telegram: channelSpec.parse({ type: 'telegram', bot_token: '7012345678:AAH-tg-secret_half', chat_id: -100123 }),
+  ntfy: channelSpec.parse({ type: 'ntfy', url: 'https://ntfy.sh/secret-topic-77', user: 'heal', password: 'ntfy-pa55' }),
 };
 
 describe('channel registry', () => {
   it('has a channel for every manifest channel type', () => {
-    expect(Object.keys(channelTypes).sort()).toEqual(['alertmanager', 'discord', 'email', 'log', 'webhook']);
+    expect(Object.keys(channelTypes).sort()).toEqual(['alertmanager', 'discord', 'email', 'log', 'ntfy', 'slack', 'telegram', 'webhook']);
     for (const [type, channel] of Object.entries(channelTypes)) expect(channel.type).toBe(type);
     expect(channelFor(specs.log)).toBe(channelTypes.log);
   });
@@ -48,6 +51,11 @@ describe('channel registry', () => {
     { type: 'email', leak: 'auth pa55-w0rd! refused', secret: 'pa55-w0rd!' },
     { type: 'webhook', leak: 'key=qs-secret, Bearer hdr-secret', secret: 'qs-secret' },
     { type: 'webhook', leak: 'as bob:pw-9876', secret: 'pw-9876' },
+    { type: 'slack', leak: 'no_service for /services/T0001/B0001/sl4ck-t0ken-secret', secret: 'sl4ck-t0ken-secret' },
+    { type: 'telegram', leak: 'POST /bot7012345678:AAH-tg-secret_half/sendMessage', secret: 'AAH-tg-secret_half' },
+    { type: 'telegram', leak: 'token AAH-tg-secret_half', secret: 'AAH-tg-secret_half' },
+    { type: 'ntfy', leak: 'topic secret-topic-77 refused', secret: 'secret-topic-77' },
+    { type: 'ntfy', leak: `Basic ${Buffer.from('heal:ntfy-pa55').toString('base64')}`, secret: Buffer.from('heal:ntfy-pa55').toString('base64') },
   ] as const)('redacts a $type secret that a channel let into its error', async ({ type, leak, secret }) => {
     vi.spyOn(channelTypes[type], 'send').mockResolvedValue({ ok: false, retryable: true, error: leak });
     const outcome = await sendToChannel(specs[type], message(), sendContext());
@@ -69,6 +77,9 @@ describe('channel registry', () => {
     expect(channelSecrets(specs.discord)).toContain(TOKEN);
     expect(channelSecrets(specs.email)).toContain('pa55-w0rd!');
     expect(channelSecrets(specs.webhook)).toEqual(expect.arrayContaining(['qs-secret', 'pw-9876', 'Bearer hdr-secret']));
+    expect(channelSecrets(specs.slack)).toContain('sl4ck-t0ken-secret');
+    expect(channelSecrets(specs.telegram)).toEqual(expect.arrayContaining(['7012345678:AAH-tg-secret_half', 'AAH-tg-secret_half']));
+    expect(channelSecrets(specs.ntfy)).toEqual(expect.arrayContaining(['ntfy-pa55', 'secret-topic-77']));
     expect(channelSecrets(specs.log)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { webhookChannel } from '../../../src/alerts/channels/webhook.js';
 import { channelSpec } from '../../../src/alerts/channels/schema.js';
 import type { Message } from '../../../src/alerts/types.js';
 import { closedPort, reply, serverScope, startHttpServer, type HttpHandler } from '../../helpers/servers.js';
-import { message, notice, sendContext, T0 } from './fixtures.js';
+import { manyNotices, message, notice, sendContext, T0 } from './fixtures.js';
 
 const servers = serverScope();
 afterEach(() => servers.closeAll());
@@ -149,5 +149,114 @@ describe('webhook channel', () => {
     const { server, outcome } = await sendTo(reply(200, 'ok'), { msg: message(notices) });
     expect(outcome.ok).toBe(true);
     expect((JSON.parse(server.requests[0]?.body ?? '') as { notices: unknown[] }).notices).toHaveLength(12);
+  });
+});
+
+describe('webhook channel with a template', () => {
+  const pushover = '{"token":"app-token","user":"u","title":"{{tag}} {{title}}","message":"{{text}}","priority":{{count}},"url":"{{service}}/{{kind}}/{{level}}"}';
+
+  it('fills the template with the notice, JSON-escaped, under an Idempotency-Key of message and notice', async () => {
+    const msg = message([notice({ detail: 'status 500 "oops"\nwith\\backslash' })]);
+    const { server, outcome } = await sendTo(reply(200, '{"status":1}'), { fields: { template: pushover }, msg });
+    expect(outcome).toEqual({ ok: true, detail: 'status 200' });
+    const [request] = server.requests;
+    expect(request?.headers).toMatchObject({ 'content-type': 'application/json', 'idempotency-key': 'msg-0001/n-health-proxy-down' });
+    const body = JSON.parse(request?.body ?? '') as Record<string, unknown>;
+    expect(body).toEqual({
+      token: 'app-token',
+      user: 'u',
+      title: '[CRITICAL] health-proxy is down',
+      message: expect.stringMatching(/^\[CRITICAL\] health-proxy is down\n {2}What failed: +status 500 "oops"\n +with\\backslash\n/),
+      priority: 1,
+      url: 'health-proxy/down/critical',
+    });
+  });
+
+  it('fills every documented field', async () => {
+    const template = 'service={{service}} level={{level}} kind={{kind}} title={{title}} detail={{detail}} action={{action}} host={{host}} since={{since}} at={{at}} id={{id}} key={{key}} tag={{tag}} subject={{subject}} count={{count}} message_id={{message_id}} channel={{channel}}';
+    const { server } = await sendTo(reply(204), { fields: { template, content_type: 'text/plain' } });
+    expect(server.requests[0]?.headers['content-type']).toBe('text/plain');
+    expect(server.requests[0]?.body).toBe(
+      'service=health-proxy level=critical kind=down title=health-proxy is down detail=port 127.0.0.1:3002: connection refused ' +
+        'action=restarted (launchd: com.example.health-proxy), still failing host=build-box since=2025-03-01T11:48:00Z at=2025-03-01T12:00:00Z ' +
+        'id=n-health-proxy-down key=health-proxy/down tag=[CRITICAL] subject=[CRITICAL] health-proxy is down count=1 message_id=msg-0001 channel=ops',
+    );
+  });
+
+  it('leaves values raw for another content type, and percent-encodes them for a form', async () => {
+    const msg = message([notice({ detail: 'a & b = "c"' })]);
+    const raw = await sendTo(reply(200), { fields: { template: '<p>{{detail}}</p>', content_type: 'text/html' }, msg });
+    expect(raw.server.requests[0]?.body).toBe('<p>a & b = "c"</p>');
+    const form = await sendTo(reply(200), { fields: { template: 'token=t&message={{detail}}&title={{title}}', content_type: 'application/x-www-form-urlencoded' }, msg });
+    expect(Object.fromEntries(new URLSearchParams(form.server.requests[0]?.body))).toEqual({ token: 't', message: 'a & b = "c"', title: 'health-proxy is down' });
+  });
+
+  it('sends one request per notice, in order, each with its own key', async () => {
+    const { server, outcome } = await sendTo(reply(200), { fields: { template: '{"s":"{{service}}","n":{{count}}}' }, msg: message(manyNotices(3)) });
+    expect(outcome).toEqual({ ok: true, detail: '3 requests, status 200' });
+    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{ s: 'svc-01', n: 3 }, { s: 'svc-02', n: 3 }, { s: 'svc-03', n: 3 }]);
+    expect(server.requests.map((r) => r.headers['idempotency-key'])).toEqual(['msg-0001/n-1', 'msg-0001/n-2', 'msg-0001/n-3']);
+  });
+
+  it('stops at a retryable failure, as maybe delivered once a notice before it was accepted', async () => {
+    let count = 0;
+    const { server, outcome } = await sendTo((_req, res) => {
+      count += 1;
+      res.writeHead(count === 2 ? 503 : 200, { 'retry-after': '60' });
+      res.end();
+    }, { fields: { template: '{"s":"{{service}}"}' }, msg: message(manyNotices(3)) });
+    expect(outcome).toEqual({ ok: false, retryable: true, retryAfterMs: 60_000, maybeDelivered: true, error: 'notice 2 of 3: status 503' });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('goes on past a notice refused for good, and reports it as permanent', async () => {
+    let count = 0;
+    const { server, outcome } = await sendTo((_req, res) => {
+      count += 1;
+      res.writeHead(count === 1 ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(count === 1 ? '{"error":"message too long"}' : '{}');
+    }, { fields: { template: '{"s":"{{service}}"}' }, msg: message(manyNotices(3)) });
+    expect(outcome).toEqual({ ok: false, retryable: false, error: 'notice 1 of 3: status 400: message too long' });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('stops at once when the endpoint is gone', async () => {
+    const { server, outcome } = await sendTo(reply(404, 'no such hook'), { fields: { template: '{"s":"{{service}}"}' }, msg: message(manyNotices(3)) });
+    expect(outcome).toMatchObject({ ok: false, retryable: false, gone: true, error: 'notice 1 of 3: status 404: the endpoint is gone (deleted, or the URL is wrong): no such hook' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('gives up at its timeout when the receiver never answers', async () => {
+    const { outcome } = await sendTo(() => undefined, { fields: { template: '{"s":"{{service}}"}', timeout: '300ms' }, timeoutMs: 600_000 });
+    expect(outcome).toMatchObject({ ok: false, retryable: true, error: 'timed out after 300ms' });
+  });
+});
+
+describe('the webhook spec', () => {
+  const problems = (fields: Record<string, unknown>) => {
+    const parsed = channelSpec.safeParse({ type: 'webhook', url: 'https://example.com/hook', ...fields });
+    return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  };
+
+  it('takes a template whose fields it knows and whose JSON holds', () => {
+    expect(problems({ template: '{"t":"{{ title }}","n":{{count}},"raw":"{{notafield"}' })).toEqual([]);
+    expect(problems({ template: 'text={{text}}', content_type: 'text/plain; charset=utf-8' })).toEqual([]);
+  });
+
+  it('names an unknown field, and the known ones', () => {
+    expect(problems({ template: '{"t":"{{servce}}","u":"{{who}}"}' })).toEqual([
+      'template: unknown fields {{servce}}, {{who}}: the fields are {{service}}, {{level}}, {{kind}}, {{title}}, {{detail}}, {{action}}, {{host}}, {{since}}, {{at}}, {{id}}, {{key}}, {{tag}}, {{text}}, {{subject}}, {{count}}, {{message_id}}, {{channel}}',
+    ]);
+  });
+
+  it('finds a JSON template that is not JSON once filled in', () => {
+    expect(problems({ template: '{"text": {{text}}}' })).toEqual([
+      'template: is not JSON once filled in: put each field inside quotes ("text": "{{text}}"; values are escaped), or set content_type for a body that is not JSON',
+    ]);
+  });
+
+  it('refuses a content_type without a template, and one that is no media type', () => {
+    expect(problems({ content_type: 'text/plain' })).toEqual(["content_type: is the type of a template's body, and there is no template: add template, or remove content_type"]);
+    expect(problems({ template: 'x', content_type: 'plain' })).toEqual(['content_type: expected a media type such as application/json or text/plain']);
   });
 });
