@@ -1,6 +1,7 @@
 /**
  * Stopping an old process gracefully: SIGTERM, a grace period, then SIGKILL. Used by the
- * `command` restarter's `pidfile` before it starts the new process.
+ * `command` restarter before it starts the new process: the pid in its `pidfile`, and the process
+ * its last detached start made.
  */
 import { readFile } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
@@ -64,7 +65,11 @@ export async function stopPid(pid: number, graceMs: number, deps: Pick<Deps, 'no
 /** Stops the process a pid file names; a line for the restart's detail, or undefined when nothing ran. */
 export async function stopPidFile(path: string, graceMs: number, deps: Pick<Deps, 'now' | 'sleep'>, abort?: AbortSignal): Promise<string | undefined> {
   const pid = await readPidFile(path);
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : stopPidNote(pid, graceMs, deps, abort);
+}
+
+/** {@link stopPid} as a line for the restart's detail, or undefined when nothing ran. */
+export async function stopPidNote(pid: number, graceMs: number, deps: Pick<Deps, 'now' | 'sleep'>, abort?: AbortSignal): Promise<string | undefined> {
   const stopped = await stopPid(pid, graceMs, deps, abort);
   switch (stopped.outcome) {
     case 'not running':

@@ -81,7 +81,8 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
   const at = deps.now();
   await ctx.beforeRestart?.(service.name, at);
   const budget = Math.max(1, ctx.deadline - at);
-  const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
+  const recorded = serviceStateOf(ctx.state, service.name)?.process;
+  const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget), ...(recorded ? { recorded } : {}) });
   deps.logger.info(
     { service: service.name, restart: describeRestart(spec), rule: decision.rule, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), facts: outcome.facts },
     'restart',
@@ -124,5 +125,6 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
       ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : {}),
     },
     heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
+    ...(outcome.started ? { started: outcome.started } : {}),
   };
 }
