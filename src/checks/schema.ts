@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
-import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, specsByType, systemdUnit } from '../manifest/fields.js';
+import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, percent, port, retries, size, specsByType, systemdUnit } from '../manifest/fields.js';
 
 /**
  * Knobs every check has. One left out is the service's (resolve.ts `planCheck`): its own, else
@@ -87,8 +87,25 @@ export const systemdCheck = z.strictObject({
   ...checkCommon,
 });
 
+/**
+ * Memory and CPU of the service's own process, found by the pid its restart knows (a pidfile, the
+ * detached process heal started, launchd's or systemd's pid): over a limit is down.
+ */
+export const processCheck = z
+  .strictObject({
+    type: z.literal('process'),
+    /** Most resident memory: "1.5GB", "512MB" (binary: MB = MiB). */
+    max_rss: size.optional(),
+    /** Most CPU over `sample`, in percent of one core: "90%" (200% is two cores). */
+    max_cpu: percent.optional(),
+    /** How long the CPU share is measured (cut to half the check's timeout). @default 1s */
+    sample: duration.refine((ms) => ms >= 100, { error: 'must be at least 100ms' }).default(1_000),
+    ...checkCommon,
+  })
+  .refine((spec) => spec.max_rss !== undefined || spec.max_cpu !== undefined, { error: 'a process check needs max_rss, max_cpu or both' });
+
 /** One check of a service, by its `type`. */
-export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck]);
+export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck, processCheck]);
 
 export type CheckSpec = z.output<typeof checkSpec>;
 export type PortCheckSpec = z.output<typeof portCheck>;
@@ -97,3 +114,4 @@ export type FileCheckSpec = z.output<typeof fileCheck>;
 export type CommandCheckSpec = z.output<typeof commandCheck>;
 export type LaunchdCheckSpec = z.output<typeof launchdCheck>;
 export type SystemdCheckSpec = z.output<typeof systemdCheck>;
+export type ProcessCheckSpec = z.output<typeof processCheck>;

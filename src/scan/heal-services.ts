@@ -6,6 +6,7 @@
  */
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
+import { servicePid } from '../restart/service-pid.js';
 import { decideHeal } from '../policy/heal.js';
 import type { HealDecision } from '../policy/rules.js';
 import { describeExit, failedExit, verifyService } from './verify.js';
@@ -106,6 +107,7 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
     deadline: Math.min(ctx.deadline, deps.now() + service.verifyTimeoutMs),
     scanDeadline: ctx.deadline,
     ...(outcome.exited ? { exited: outcome.exited } : {}),
+    pid: servicePid(spec, { deps, baseDir: ctx.baseDir, recorded: outcome.started ?? recorded }),
   });
   const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
   const failing = after.find((c) => !c.ok);

@@ -43,11 +43,12 @@ describe('the cheapest check (an open breaker\'s probe)', () => {
     launchd: checkSpec.parse({ type: 'launchd', label: 'com.example.a' }),
     http: checkSpec.parse({ type: 'http', url: 'http://127.0.0.1:1/' }),
     command: checkSpec.parse({ type: 'command', run: ['true'] }),
+    process: checkSpec.parse({ type: 'process', max_rss: '1GB' }),
   };
   const specs = (types: CheckSpec['type'][]): CheckSpec[] => types.map((type) => SPECS[type]);
 
-  /** The costs as checks/cost.ts had them in one table, before each check type held its own. */
-  const TABLE_BEFORE: Record<CheckSpec['type'], number> = { port: 0, file: 1, systemd: 2, launchd: 2, http: 3, command: 4 };
+  /** The costs as checks/cost.ts had them in one table, before each check type held its own (and process, added since). */
+  const TABLE_BEFORE: Record<CheckSpec['type'], number> = { port: 0, file: 1, systemd: 2, launchd: 2, http: 3, command: 4, process: 5 };
   /** checks/cost.ts's rule: the cheapest by that table, the first of equals. */
   const cheapestBefore = (types: CheckSpec['type'][]): number =>
     types.reduce((best, type, index) => (TABLE_BEFORE[type] < TABLE_BEFORE[types[best]!] ? index : best), 0);

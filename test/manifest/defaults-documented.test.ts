@@ -136,6 +136,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   'services.*.alert_level': ['(default critical)', 'critical'],
   'services.*.healed_level': ['(default info)', 'info'],
   'services.*.checks[][port].host': ['| `port` | `host` (127.0.0.1),', '127.0.0.1'],
+  'services.*.checks[][process].sample': ['(at least one), `sample` (1s) |', '1s'],
   'services.*.checks[][http].method': ['`method` (GET;', 'GET'],
   'services.*.checks[][http].insecure': ['`body`, `insecure` (false) |', 'false'],
   'services.*.checks[][systemd].user': ['| `systemd` | `unit`, `user` (false: the system manager) |', 'false'],

@@ -80,7 +80,7 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['an unknown key', service('    chekcs: []\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.chekcs: unknown key (line 4)']],
     ['an unknown key in a check', service('    checks: [ { type: port, port: 1, hots: x } ]\n'), ['services.api.checks[0].hots: unknown key (line 4)']],
     ['an unknown top-level key', 'version: 1\nservice: {}\nservices: {}\n', ['service: unknown key (line 2)']],
-    ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command, launchd, systemd (line 4)']],
+    ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command, launchd, systemd, process (line 4)']],
     ['an unknown restart type', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: docker }\n'), ['services.api.restart.type: type must be one of: command, launchd, systemd (line 5)']],
     ['a port of 0', service('    checks: [ { type: port, port: 0 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
     ['a port of 70000', service('    checks: [ { type: port, port: 70000 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
