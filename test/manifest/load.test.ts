@@ -2,20 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/common/errors.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { parseManifest } from '../../src/manifest/parse.js';
-
-/** The problems a manifest text produces, or [] when it is valid. */
-function problemsOf(text: string, env: Record<string, string> = {}): readonly string[] {
-  try {
-    parseManifest(text, env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+import { problemsOf } from './problems.js';
 
 const service = (body: string) => `version: 1\nservices:\n  api:\n${body}`;
 
