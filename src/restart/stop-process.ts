@@ -3,7 +3,8 @@
  * `command` restarter before it starts the new process: the pid in its `pidfile`, and the process
  * its last detached start made.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../common/duration.js';
 import { probePid } from '../process/identity.js';
@@ -13,14 +14,32 @@ const POLL_MS = 50;
 /** How long a SIGKILLed process may take to be gone. */
 const AFTER_KILL_MS = 1_000;
 
-/** The pid a pid file holds, or undefined when the file is missing, empty or not a pid. */
+/** The most of a pid file read: a pid and its newline, with room to spare. */
+const PIDFILE_BYTES = 64;
+
+/**
+ * The pid a pid file holds, or undefined when the file is missing, empty or not a pid. Opened
+ * without blocking and read only if it is a regular file: a FIFO in its place cannot hold the scan.
+ */
 export async function readPidFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = await readSmallFile(path).catch(() => '');
   const trimmed = text.trim();
   if (!/^\d{1,10}$/.test(trimmed)) return undefined;
   const pid = Number(trimmed);
   // 0 and 1 are never a service (0 would signal our own process group); nor are we.
   return pid > 1 && pid !== process.pid ? pid : undefined;
+}
+
+async function readSmallFile(path: string): Promise<string> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await file.stat()).isFile()) return '';
+    const buffer = Buffer.alloc(PIDFILE_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, PIDFILE_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /** What stopping a pid came to. */

@@ -4,7 +4,7 @@
  * pid `launchctl print` shows, and systemd's MainPID — the last two against the fake launchctl and
  * systemctl (test/fixtures/bin), which follow the real tools. Real processes throughout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,11 @@ describe('the pid from a pidfile', () => {
     const other = await liveProcess();
     await writeFile(join(dir, 'api.pid'), `${service.pid}\n`);
     expect(await find(command({ pidfile: 'api.pid', detach: true }), await childIdentity(other.pid))).toEqual({ ok: true, pid: service.pid, from: 'pidfile api.pid' });
+  });
+
+  it('is not held by a FIFO in place of the pidfile', async () => {
+    execFileSync('mkfifo', [join(dir, 'api.pid')]);
+    expect(await find(command({ pidfile: 'api.pid' }))).toEqual({ ok: false, error: 'no pid: pidfile api.pid is missing or holds no pid' });
   });
 
   it('says when the pidfile is missing or holds no pid', async () => {
