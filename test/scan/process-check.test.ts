@@ -19,11 +19,15 @@ import { MINUTE, simWorkspace, type SimWorkspace } from '../helpers/sim.js';
 const SERVICE = join(FIXTURES, 'process-service.mjs');
 const NODE = JSON.stringify(process.execPath);
 
-/** Kills every pid `pids` gives once the test is over. */
-function killAfterTest(pids: () => Promise<number[]>): void {
+/**
+ * Once the test is over (passed or not), kills every pid `pids` gives and the process the state
+ * last recorded for api.
+ */
+function killAfterTest(ws: SimWorkspace, pids: () => Promise<number[]>): void {
   onTestFinished(async () => {
+    const recorded = (await ws.state()).services['api']?.process?.pid ?? 0;
     // Never 0 or 1 (a missing pidfile reads as 0, and kill(0) is our own process group).
-    for (const pid of (await pids()).filter((pid) => pid > 1 && pid !== process.pid)) {
+    for (const pid of [...(await pids()), recorded].filter((pid) => pid > 1 && pid !== process.pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -66,7 +70,7 @@ describe('a process check in a scan', () => {
   it('replaces a detached service that grew past max_rss, records the new pid, and reads that pid on the next scan', async () => {
     const ws = await apiWorkspace('max_rss: 200MB', `{ type: command, run: [${NODE}, ${JSON.stringify(SERVICE)}], detach: true }`);
     const seen: number[] = [];
-    killAfterTest(async () => seen);
+    killAfterTest(ws, async () => seen);
     const recordedPid = async (): Promise<number> => {
       const pid = (await ws.remembered('api')).process?.pid;
       if (pid === undefined) throw new Error('the state records no process for api');
@@ -101,7 +105,7 @@ describe('a process check in a scan', () => {
   it('brings back a detached service whose process is gone, naming the pid it had', async () => {
     const ws = await apiWorkspace('max_rss: 1GB, max_cpu: 300%', `{ type: command, run: [${NODE}, ${JSON.stringify(SERVICE)}], detach: true }`);
     const seen: number[] = [];
-    killAfterTest(async () => seen);
+    killAfterTest(ws, async () => seen);
     expect((await processCheckOf(ws)).api).toMatchObject({ status: 'healed' });
     const first = (await ws.remembered('api')).process!.pid;
     seen.push(first);
@@ -126,7 +130,7 @@ describe('a process check in a scan', () => {
       stop_grace: 2s`);
     const pidfile = async (): Promise<number> => Number(await readFile(join(ws.dir, 'api.pid'), 'utf8').catch(() => ''));
     const seen: number[] = [];
-    killAfterTest(async () => [...seen, await pidfile()]);
+    killAfterTest(ws, async () => [...seen, await pidfile()]);
 
     expect((await processCheckOf(ws, { dryRun: true })).check).toMatchObject({ ok: false, error: 'no pid: pidfile api.pid is missing or holds no pid' });
     expect((await processCheckOf(ws)).api).toMatchObject({ status: 'healed', checks: [{ ok: true }] });
