@@ -10,6 +10,7 @@ import { fileChecker } from './file.js';
 import { httpChecker } from './http.js';
 import { launchdChecker } from './launchd.js';
 import { portChecker } from './port.js';
+import { processChecker } from './process.js';
 import { systemdChecker } from './systemd.js';
 import type { Check, CheckContext, CheckOutcome } from './types.js';
 
@@ -28,6 +29,7 @@ export const checkTypes: CheckRegistry = {
   launchd: launchdChecker,
   systemd: systemdChecker,
   certificate: certificateChecker,
+  process: processChecker,
 };
 
 /** The check type that runs `spec`, or undefined for a type this build does not know. */

@@ -5,14 +5,14 @@
  * 125: a Mac nobody is logged in to at the screen).
  */
 import { timedOutAfter } from '../common/deadline.js';
-import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
+import { LAUNCHCTL_EXIT, printedFields, printedPid, printJob } from '../supervisors/launchctl.js';
 import type { LaunchdCheckSpec } from './schema.js';
 import type { Check, CheckOutcome } from './types.js';
 
 /** Reads `launchctl print` output: healthy with a pid, else why not. */
 function judge(target: string, output: string): { ok: true; detail: string } | { ok: false; error: string } {
   const fields = printedFields(output);
-  const pid = fields.pid !== undefined && /^\d+$/.test(fields.pid) ? fields.pid : undefined;
+  const pid = printedPid(output);
   const state = fields.state;
   if (pid !== undefined && (state === undefined || state === 'running')) return { ok: true, detail: `pid ${pid}` };
   const lastExit = fields['last exit code'];
@@ -31,16 +31,8 @@ export const launchdChecker: Check<LaunchdCheckSpec> = {
 
   async run(spec, ctx): Promise<CheckOutcome> {
     const started = ctx.deps.now();
-    const left = (): number => Math.max(0, ctx.timeoutMs - (ctx.deps.now() - started));
-    let target = '';
-    let printed: LaunchctlResult | undefined;
-    for (const domain of launchdDomains(spec.domain)) {
-      target = `${domain}/${spec.label}`;
-      printed = await runLaunchctl(ctx.deps, ['print', target], { timeoutMs: left(), signal: ctx.signal, user: 'check' });
-      if (printed.ok || !domainMissing(printed.exitCode)) break;
-    }
+    const { target, printed } = await printJob(ctx.deps, spec.label, spec.domain, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, user: 'check' });
     const latencyMs = ctx.deps.now() - started;
-    if (!printed) return { ok: false, latencyMs, error: 'no launchd domain to ask' };
     if (printed.ok) return { latencyMs, ...judge(target, printed.stdout) };
     if (printed.timedOut || (ctx.signal.aborted && !printed.notFound)) return { ok: false, latencyMs, error: timedOutAfter(ctx.timeoutMs) };
     if (printed.exitCode === LAUNCHCTL_EXIT.noSuchService) return { ok: false, latencyMs, error: `not loaded: launchd has no ${target}` };

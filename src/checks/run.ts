@@ -10,10 +10,14 @@ import type { Deps } from '../deps.js';
 import { DEFAULT_CONCURRENCY } from '../manifest/defaults.js';
 import type { CheckPlan } from '../manifest/resolve.js';
 import { describeCheck, runCheckOnce } from './index.js';
-import type { CheckOutcome } from './types.js';
+import type { CheckOutcome, PidLookup } from './types.js';
 
-/** One check the caller wants run, under a key of its choosing (e.g. "api#0"); keys are unique. */
-export type CheckRequest = { key: string; plan: CheckPlan };
+/**
+ * One check the caller wants run, under a key of its choosing (e.g. "api#0"); keys are unique. A
+ * check that reads its service's pid (`process`) gets the lookup, and `service` keeps it apart from
+ * the same check of another service.
+ */
+export type CheckRequest = { key: string; plan: CheckPlan; pid?: { service: string; lookup: PidLookup } };
 
 /** How a batch of checks runs. */
 export type RunChecksOptions = {
@@ -49,14 +53,14 @@ export async function runChecks(
   const scan = deadlineSignal(options.deadline - options.deps.now(), [options.signal]);
   setMaxListeners(0, scan.signal);
   try {
-    const plans = new Map<string, CheckPlan>();
-    for (const { plan } of items) {
-      const identity = checkIdentity(plan);
-      if (!plans.has(identity)) plans.set(identity, plan);
+    const requests = new Map<string, CheckRequest>();
+    for (const item of items) {
+      const identity = requestIdentity(item);
+      if (!requests.has(identity)) requests.set(identity, item);
     }
     const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY);
-    const all = forEachLimited([...plans], limit, async ([identity, plan]) => {
-      byIdentity.set(identity, await runPlan(plan, options, scan.signal));
+    const all = forEachLimited([...requests], limit, async ([identity, request]) => {
+      byIdentity.set(identity, await runPlan(request, options, scan.signal));
     });
     // Belt and braces: whatever an injected sleep or a check does, the batch ends at the deadline.
     await Promise.race([all, afterAbort(scan.signal, 2 * ABANDON_AFTER_MS)]);
@@ -67,9 +71,9 @@ export async function runChecks(
   }
 
   const outcomes = new Map<string, CheckOutcome>();
-  for (const { key, plan } of items) {
-    const outcome = safeIdentity(plan, byIdentity) ?? notRun(options);
-    outcomes.set(key, { ...outcome });
+  for (const item of items) {
+    const outcome = safeIdentity(item, byIdentity) ?? notRun(options);
+    outcomes.set(item.key, { ...outcome });
   }
   return outcomes;
 }
@@ -93,9 +97,14 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-function safeIdentity(plan: CheckPlan, byIdentity: Map<string, CheckOutcome>): CheckOutcome | undefined {
+/** A request's identity: its check's, and the service whose pid it reads. */
+function requestIdentity({ plan, pid }: CheckRequest): string {
+  return pid ? `${checkIdentity(plan)} pid of ${pid.service}` : checkIdentity(plan);
+}
+
+function safeIdentity(request: CheckRequest, byIdentity: Map<string, CheckOutcome>): CheckOutcome | undefined {
   try {
-    return byIdentity.get(checkIdentity(plan));
+    return byIdentity.get(requestIdentity(request));
   } catch {
     return undefined;
   }
@@ -107,8 +116,9 @@ function notRun(options: RunChecksOptions): CheckOutcome {
 }
 
 /** All attempts of one check: the first success, else the last failure. */
-async function runPlan(plan: CheckPlan, options: RunChecksOptions, scan: AbortSignal): Promise<CheckOutcome> {
+async function runPlan(request: CheckRequest, options: RunChecksOptions, scan: AbortSignal): Promise<CheckOutcome> {
   const { deps, deadline } = options;
+  const { plan } = request;
   let last: CheckOutcome | undefined;
   let attempts = 0;
   for (let attempt = 0; attempt <= plan.retries; attempt++) {
@@ -119,7 +129,7 @@ async function runPlan(plan: CheckPlan, options: RunChecksOptions, scan: AbortSi
     }
     const left = deadline - deps.now();
     if (left <= 0 || scan.aborted) break;
-    last = await runAttempt(plan, Math.min(plan.timeoutMs, left), options, scan);
+    last = await runAttempt(request, Math.min(plan.timeoutMs, left), options, scan);
     attempts += 1;
     if (last.ok) {
       return attempts > 1 ? { ...last, detail: [last.detail, `passed on attempt ${attempts}`].filter(Boolean).join('; ') } : last;
@@ -131,14 +141,14 @@ async function runPlan(plan: CheckPlan, options: RunChecksOptions, scan: AbortSi
 
 /** One attempt with its own signal, aborted at its budget or when the scan ends. */
 async function runAttempt(
-  plan: CheckPlan,
+  { plan, pid }: CheckRequest,
   timeoutMs: number,
   options: RunChecksOptions,
   scan: AbortSignal,
 ): Promise<CheckOutcome> {
   const attempt = deadlineSignal(timeoutMs, [scan]);
   try {
-    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: attempt.signal, timeoutMs, baseDir: options.baseDir });
+    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: attempt.signal, timeoutMs, baseDir: options.baseDir, ...(pid ? { pid: pid.lookup } : {}) });
     const outcome = await settleSoonAfterAbort(run, attempt.signal, () => ({
       ok: false,
       latencyMs: timeoutMs,

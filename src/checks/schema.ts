@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BUILTIN_DEFAULTS } from '../manifest/defaults.js';
-import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, port, retries, specsByType, systemdUnit } from '../manifest/fields.js';
+import { argv, duration, hostname, httpUrl, launchdDomain, launchdLabel, percent, port, retries, size, specsByType, systemdUnit } from '../manifest/fields.js';
 
 /** What a failing check does to its service. */
 export const onFail = z.enum(['restart', 'alert'], { error: 'expected restart (the service is down and restarted) or alert (the service is degraded, never restarted)' });
@@ -125,8 +125,25 @@ export const certificateCheck = z.strictObject({
   on_fail: onFail.default('alert'),
 });
 
+/**
+ * Memory and CPU of the service's own process, found by the pid its restart knows (a pidfile, the
+ * detached process heal started, launchd's or systemd's pid): over a limit is down.
+ */
+export const processCheck = z
+  .strictObject({
+    type: z.literal('process'),
+    /** Most resident memory: "1.5GB", "512MB" (binary: MB = MiB). */
+    max_rss: size.optional(),
+    /** Most CPU over `sample`, in percent of one core: "90%" (200% is two cores). */
+    max_cpu: percent.optional(),
+    /** How long the CPU share is measured (cut to half the check's timeout). @default 1s */
+    sample: duration.refine((ms) => ms >= 100, { error: 'must be at least 100ms' }).default(1_000),
+    ...checkCommon,
+  })
+  .refine((spec) => spec.max_rss !== undefined || spec.max_cpu !== undefined, { error: 'a process check needs max_rss, max_cpu or both' });
+
 /** One check of a service, by its `type`. */
-export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck, certificateCheck]);
+export const checkSpec = specsByType([portCheck, httpCheck, fileCheck, commandCheck, launchdCheck, systemdCheck, certificateCheck, processCheck]);
 
 export type CheckSpec = z.output<typeof checkSpec>;
 export type PortCheckSpec = z.output<typeof portCheck>;
@@ -136,3 +153,4 @@ export type CommandCheckSpec = z.output<typeof commandCheck>;
 export type LaunchdCheckSpec = z.output<typeof launchdCheck>;
 export type SystemdCheckSpec = z.output<typeof systemdCheck>;
 export type CertificateCheckSpec = z.output<typeof certificateCheck>;
+export type ProcessCheckSpec = z.output<typeof processCheck>;

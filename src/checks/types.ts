@@ -15,7 +15,15 @@ export type CheckContext = {
   timeoutMs: number;
   /** The manifest's folder; relative paths are read from here. */
   baseDir: string;
+  /** The pid of the service the check belongs to, for a check that reads it (`process`); the scan gives it. */
+  pid?: PidLookup;
 };
+
+/** Where the service's pid was found ("pidfile run/api.pid"), or why there is none. */
+export type PidFound = { ok: true; pid: number; from: string } | { ok: false; error: string };
+
+/** Finds the service's pid now, within the attempt's budget (restart/service-pid.ts). */
+export type PidLookup = (attempt: { signal: AbortSignal; timeoutMs: number }) => Promise<PidFound>;
 
 /** The plug-in contract of a check type: one file under src/checks/ each. */
 export interface Check<S extends CheckSpec = CheckSpec> {

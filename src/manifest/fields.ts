@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../common/duration.js';
+import { parseSize } from '../common/size.js';
 import { parseScanThreshold, MAX_SCAN_WINDOW } from '../common/scan-window.js';
 
 /** An error message for a wrong type that still says "required" when the key is missing. */
@@ -48,6 +49,22 @@ export const hostname = z.string().min(1).regex(/^[A-Za-z0-9.:_\-[\]]+$/, 'expec
 
 /** An http:// or https:// URL. */
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'Invalid URL' });
+
+const SIZE_EXAMPLE = 'a size such as "512MB", "1.5GB" or "800KB" (binary: 1 MB = 1 MiB = 1024² bytes)';
+
+/** A memory size such as "512MB", "1.5GB" or "2GiB", read as bytes (binary units, as ps counts). */
+export const size = z
+  .string({ error: expected(SIZE_EXAMPLE) })
+  .refine((text) => (parseSize(text) ?? 0) > 0, { error: `expected ${SIZE_EXAMPLE}` })
+  .transform((text) => parseSize(text) as number);
+
+const PERCENT_EXAMPLE = 'a share of one core such as "90%" (200% is two cores)';
+
+/** A share of one CPU core such as "90%", read as a number of percent; more than 100 is several cores. */
+export const percent = z
+  .string({ error: expected(PERCENT_EXAMPLE) })
+  .regex(/^(?!0+(?:\.0+)?%$)\d+(?:\.\d+)?%$/, { error: `expected ${PERCENT_EXAMPLE}` })
+  .transform((text) => Number(text.slice(0, -1)));
 
 /** Extra attempts, 0–10. */
 export const retries = z.number().int().min(0).max(10);

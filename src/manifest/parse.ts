@@ -13,6 +13,7 @@ import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
 import { formatPath, problemLine } from './problem-line.js';
 import { programPlaces } from './programs.js';
 import { manifestSchema, serviceName, type Manifest } from './schema.js';
+import { pidSourceProblems } from '../restart/service-pid.js';
 import { interpolatedSecrets, redactor } from '../common/redact.js';
 
 /**
@@ -98,6 +99,8 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
     dependencyLines(parsed.data, doc, lines, problems);
     channelLines(parsed.data, doc, lines, problems);
     maintenanceLines(parsed.data, doc, lines, problems);
+    // A process check in a service whose restart gives heal no pid (restart/service-pid.ts).
+    for (const p of pidSourceProblems(parsed.data)) problems.add(() => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
   }
   if (problems.lines.length || !parsed.success) {
     // A value from the environment echoed in a problem ("expected a boolean, got …") is a secret too.

@@ -13,6 +13,7 @@ import { breakerAt, CLOSED, onFlapping, onFoundDown, onHealFailed, onHealthy } f
 import { elapsedSince } from '../common/time.js';
 import { pushScan } from '../common/scan-window.js';
 import type { DecisionRule } from './rules.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { CheckRecord, HealRecord, ServiceState } from '../state/schema.js';
 
@@ -26,6 +27,8 @@ export type ServiceScanResult = {
   heal?: HealRecord;
   /** The policy rule that decided the scan. */
   rule: DecisionRule;
+  /** The process this scan's restart started detached. */
+  started?: ProcessIdentity;
 };
 
 /** Heal records older than this are forgotten; no rule looks back further. */
@@ -86,6 +89,9 @@ export function recordService(
   const recent = mark ? pushScan(previous?.recent ?? '', mark, window + 1) : (previous?.recent ?? '');
   const flapping = mark ? nextFlapping(previous?.flapping, recent, service.flapThreshold, now) : previous?.flapping;
 
+  // The process a detached start made is kept until the next restart replaces it (or leaves none).
+  const detached = result.heal ? result.started : previous?.process;
+
   const at = Math.min(startedAt, now);
   let breaker = previous?.breaker ?? CLOSED;
   if (mark && mark !== SCAN_MARK.up) breaker = onFoundDown(breaker, service.breaker, now, at);
@@ -108,6 +114,7 @@ export function recordService(
     breaker,
     recent,
     ...(flapping ? { flapping } : {}),
+    ...(detached ? { process: detached } : {}),
   };
 }
 

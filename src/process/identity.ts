@@ -73,6 +73,27 @@ export async function liveness(recorded: Pick<ProcessIdentity, 'pid' | 'start'>)
 }
 
 /**
+ * The identity of a process this one has just started (it runs in our boot and pid namespace);
+ * undefined when its start time cannot be read, because it has already exited.
+ */
+export async function childIdentity(pid: number): Promise<ProcessIdentity | undefined> {
+  const start = await startOf(pid);
+  if (start === undefined) return undefined;
+  const { boot, pidns } = await ownIdentity();
+  return { pid, start, ...(boot ? { boot } : {}), ...(pidns ? { pidns } : {}) };
+}
+
+/**
+ * {@link liveness} of a recorded process as seen from here: a record from another boot or pid
+ * namespace names no process here, so it is `gone`, whatever now has its pid.
+ */
+export async function livenessHere(recorded: ProcessIdentity): Promise<Liveness> {
+  const me = await ownIdentity();
+  if ((recorded.boot && me.boot && recorded.boot !== me.boot) || (recorded.pidns && me.pidns && recorded.pidns !== me.pidns)) return 'gone';
+  return liveness(recorded);
+}
+
+/**
  * Whether a process with this pid exists, as `kill(pid, 0)` says: a zombie (exited, not reaped
  * yet) still does, and so does another user's process (EPERM: it exists, it is not ours to signal).
  */

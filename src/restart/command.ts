@@ -2,12 +2,15 @@
  * The `command` restarter: runs argv (never a shell) and waits for it, or with `detach: true`
  * starts the service itself as a detached process logging to `<state dir>/logs/<service>.log`.
  * The detached process's exit is handed on, so verify can stop waiting for a service that died.
- * Before the start it stops the old process: `stop` (argv) is run, and the pid in `pidfile`
- * gets SIGTERM, then SIGKILL after `stop_grace`. Neither failing prevents the start.
+ * Before the start it stops the old process: `stop` (argv) is run, and the pid in `pidfile` — and,
+ * with `detach: true`, the process heal's last start made, known by its pid and start time — gets
+ * SIGTERM, then SIGKILL after `stop_grace`. None of them failing prevents the start. The detached
+ * process's identity goes back with the outcome, for the state to record.
  */
 import { join, resolve } from 'node:path';
+import { childIdentity, livenessHere } from '../process/identity.js';
 import type { CommandRestartSpec } from './schema.js';
-import { stopPidFile } from './stop-process.js';
+import { stopPidFile, stopPidNote } from './stop-process.js';
 import type { RestartContext, Restarter } from './types.js';
 
 /** Runs `stop` and stops the pidfile's process; lines for the outcome's detail. */
@@ -19,6 +22,12 @@ async function stopOld(spec: CommandRestartSpec, ctx: RestartContext, cwd: strin
   }
   if (spec.pidfile) {
     const note = await stopPidFile(resolve(ctx.baseDir, spec.pidfile), Math.min(spec.stop_grace, left()), ctx.deps, ctx.signal);
+    if (note) notes.push(note);
+  }
+  // Only a process whose start time matches the record: a reused pid is someone else's.
+  const recorded = ctx.recorded;
+  if (spec.detach && recorded?.start !== undefined && (await livenessHere(recorded)) === 'alive') {
+    const note = await stopPidNote(recorded.pid, Math.min(spec.stop_grace, left()), ctx.deps, ctx.signal);
     if (note) notes.push(note);
   }
   if (notes.length) ctx.deps.logger.info({ service: ctx.service, stop: notes }, 'stopped the old process');
@@ -46,7 +55,14 @@ export const commandRestarter: Restarter<CommandRestartSpec> = {
       if (!started.ok) return failed(started.error);
       const output = started.logLost ?? `output in ${logFile}`;
       if (started.logLost) ctx.deps.logger.warn({ service: ctx.service, pid: started.pid }, `started, but ${started.logLost}`);
-      return { ok: true, detail: withNotes(`started pid ${started.pid}, ${output}`), exited: started.exited, ...(started.logLost ? { note: started.logLost } : {}) };
+      const identity = await childIdentity(started.pid);
+      return {
+        ok: true,
+        detail: withNotes(`started pid ${started.pid}, ${output}`),
+        exited: started.exited,
+        ...(identity ? { started: identity } : {}),
+        ...(started.logLost ? { note: started.logLost } : {}),
+      };
     }
     if (left() <= 0) return failed('no time left to run the restart command');
     const result = await ctx.deps.exec(spec.run, { timeoutMs: Math.min(spec.timeout, left()), cwd, env: spec.env, signal: ctx.signal });

@@ -20,7 +20,7 @@
 import { resolve } from 'node:path';
 import { formatDuration } from '../common/duration.js';
 import type { LaunchdRestartSpec } from './schema.js';
-import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, legacyFailure, describeLaunchctlExit, printedFields, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
+import { domainMissing, LAUNCHCTL_EXIT, launchdDomains, legacyFailure, describeLaunchctlExit, printedPid, runLaunchctl, type LaunchctlResult } from '../supervisors/launchctl.js';
 import type { RestartContext, RestartOutcome, Restarter } from './types.js';
 
 /** Pause before bootstrap is tried again after exit 5. */
@@ -56,10 +56,8 @@ const fatal = (result: LaunchctlResult): boolean => !result.ok && (result.notFou
 const IN_PROGRESS = 'launchd was already starting it (exit 37)';
 
 /** The job's pid as `launchctl print` shows it, or undefined when it has none. */
-function pidOf(result: LaunchctlResult): string | undefined {
-  if (!result.ok) return undefined;
-  const pid = printedFields(result.stdout)['pid'];
-  return pid !== undefined && /^\d+$/.test(pid) ? pid : undefined;
+function pidOf(result: LaunchctlResult): number | undefined {
+  return result.ok ? printedPid(result.stdout) : undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Stopping an old process gracefully: SIGTERM, a grace period, then SIGKILL. Used by the
- * `command` restarter's `pidfile` before it starts the new process.
+ * `command` restarter before it starts the new process: the pid in its `pidfile`, and the process
+ * its last detached start made.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
 import { formatDuration } from '../common/duration.js';
 import { probePid } from '../process/identity.js';
@@ -12,14 +14,32 @@ const POLL_MS = 50;
 /** How long a SIGKILLed process may take to be gone. */
 const AFTER_KILL_MS = 1_000;
 
-/** The pid a pid file holds, or undefined when the file is missing, empty or not a pid. */
+/** The most of a pid file read: a pid and its newline, with room to spare. */
+const PIDFILE_BYTES = 64;
+
+/**
+ * The pid a pid file holds, or undefined when the file is missing, empty or not a pid. Opened
+ * without blocking and read only if it is a regular file: a FIFO in its place cannot hold the scan.
+ */
 export async function readPidFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = await readSmallFile(path).catch(() => '');
   const trimmed = text.trim();
   if (!/^\d{1,10}$/.test(trimmed)) return undefined;
   const pid = Number(trimmed);
   // 0 and 1 are never a service (0 would signal our own process group); nor are we.
   return pid > 1 && pid !== process.pid ? pid : undefined;
+}
+
+async function readSmallFile(path: string): Promise<string> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await file.stat()).isFile()) return '';
+    const buffer = Buffer.alloc(PIDFILE_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, PIDFILE_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /** What stopping a pid came to. */
@@ -64,7 +84,11 @@ export async function stopPid(pid: number, graceMs: number, deps: Pick<Deps, 'no
 /** Stops the process a pid file names; a line for the restart's detail, or undefined when nothing ran. */
 export async function stopPidFile(path: string, graceMs: number, deps: Pick<Deps, 'now' | 'sleep'>, abort?: AbortSignal): Promise<string | undefined> {
   const pid = await readPidFile(path);
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : stopPidNote(pid, graceMs, deps, abort);
+}
+
+/** {@link stopPid} as a line for the restart's detail, or undefined when nothing ran. */
+export async function stopPidNote(pid: number, graceMs: number, deps: Pick<Deps, 'now' | 'sleep'>, abort?: AbortSignal): Promise<string | undefined> {
   const stopped = await stopPid(pid, graceMs, deps, abort);
   switch (stopped.outcome) {
     case 'not running':

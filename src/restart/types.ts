@@ -1,4 +1,5 @@
 import type { DetachedExit, Deps } from '../deps.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import type { RestartSpec } from './schema.js';
 
 /**
@@ -15,6 +16,8 @@ export type RestartOutcome =
       facts?: Record<string, string>;
       /** A service started detached: resolves when it exits (verify watches it). */
       exited?: Promise<DetachedExit>;
+      /** A service started detached: its process, recorded in the service's state (its pid for a process check). */
+      started?: ProcessIdentity;
     }
   | { ok: false; error: string; facts?: Record<string, string> };
 
@@ -31,6 +34,8 @@ export type RestartContext = {
   timeoutMs: number;
   /** Aborts at the scan's deadline. */
   signal: AbortSignal;
+  /** The process the service's last detached start made, as the state recorded it: stopped before the next one starts. */
+  recorded?: ProcessIdentity;
 };
 
 /** The plug-in contract of a restart type: one file under src/restart/ each. */

@@ -6,8 +6,9 @@
 import { breakerAt } from '../policy/breaker.js';
 import { cheapestCheckIndex, checkName } from '../checks/index.js';
 import { runChecks, type CheckRequest, type RunChecksOptions } from '../checks/run.js';
-import type { CheckOutcome } from '../checks/types.js';
+import type { CheckOutcome, PidLookup } from '../checks/types.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
+import { pidRequest, servicePid } from '../restart/service-pid.js';
 import type { Redact } from '../common/redact.js';
 import { serviceStateOf, type State } from '../state/schema.js';
 import type { CheckReport } from './report.js';
@@ -20,14 +21,16 @@ export async function checkServices(
   redact: Redact,
 ): Promise<Map<string, CheckReport[]>> {
   const checked = new Map(services.map((service) => [service.name, checksToRun(service, state, now)] as const));
-  const outcomes = await runChecks(services.flatMap((s) => requestsFor(s, checked.get(s.name) ?? [])), options);
+  // The pid each service's process checks read: how its restart knows it (restart/service-pid.ts).
+  const pids = new Map(services.map((s) => [s.name, servicePid(s.spec.restart, { deps: options.deps, baseDir: options.baseDir, recorded: serviceStateOf(state, s.name)?.process })] as const));
+  const outcomes = await runChecks(services.flatMap((s) => requestsFor(s, checked.get(s.name) ?? [], pids.get(s.name))), options);
 
   const toConfirm = services.filter((s) => {
     const ran = checked.get(s.name) ?? [];
     return ran.length < s.spec.checks.length && ran.every((index) => outcomes.get(keyOf(s, index))?.ok);
   });
   if (toConfirm.length) {
-    const rest = toConfirm.flatMap((s) => requestsFor(s, allChecks(s).filter((i) => !checked.get(s.name)?.includes(i))));
+    const rest = toConfirm.flatMap((s) => requestsFor(s, allChecks(s).filter((i) => !checked.get(s.name)?.includes(i)), pids.get(s.name)));
     for (const [key, outcome] of await runChecks(rest, options)) outcomes.set(key, outcome);
     for (const s of toConfirm) checked.set(s.name, allChecks(s));
   }
@@ -57,6 +60,6 @@ function checksToRun(service: ServiceConfig, state: State, now: number): number[
 const allChecks = (service: ServiceConfig): number[] => service.spec.checks.map((_, index) => index);
 const keyOf = (service: ServiceConfig, index: number): string => `${service.name}#${index}`;
 
-function requestsFor(service: ServiceConfig, indexes: readonly number[]): CheckRequest[] {
-  return indexes.map((index) => ({ key: keyOf(service, index), plan: planCheck(service, service.spec.checks[index]!) }));
+function requestsFor(service: ServiceConfig, indexes: readonly number[], pid: PidLookup | undefined): CheckRequest[] {
+  return indexes.map((index) => ({ key: keyOf(service, index), plan: planCheck(service, service.spec.checks[index]!), ...pidRequest(service.name, service.spec.checks[index]!, pid) }));
 }

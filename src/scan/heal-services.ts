@@ -6,6 +6,7 @@
  */
 import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
+import { servicePid } from '../restart/service-pid.js';
 import { decideHeal } from '../policy/heal.js';
 import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
 import type { HealDecision } from '../policy/rules.js';
@@ -115,7 +116,8 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
   const at = deps.now();
   await ctx.beforeRestart?.(service.name, at);
   const budget = Math.max(1, ctx.deadline - at);
-  const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget) });
+  const recorded = serviceStateOf(ctx.state, service.name)?.process;
+  const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget), ...(recorded ? { recorded } : {}) });
   deps.logger.info(
     { service: service.name, restart: describeRestart(spec), rule: decision.rule, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), facts: outcome.facts },
     'restart',
@@ -139,6 +141,7 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
     deadline: Math.min(ctx.deadline, deps.now() + service.verifyTimeoutMs),
     scanDeadline: ctx.deadline,
     ...(outcome.exited ? { exited: outcome.exited } : {}),
+    pid: servicePid(spec, { deps, baseDir: ctx.baseDir, recorded: outcome.started ?? recorded }),
   });
   const after = service.spec.checks.map((_, index) => checkReport(service, index, verified.outcomes[index], redact));
   const failing = after.find(restartsOnFailure);
@@ -158,5 +161,6 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
       ...(failing ? { reason: died ? error : `still failing after restart: ${error}` } : decision.rule === 'parent-restarted' ? { reason: decision.reason } : {}),
     },
     heal: { at, result: failing ? 'failed' : 'healed', ...(failing ? { error } : {}), ...facts },
+    ...(outcome.started ? { started: outcome.started } : {}),
   };
 }

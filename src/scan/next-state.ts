@@ -10,6 +10,7 @@ import { planAlerts, type HeldNotice, type RoutedNotice, type ServiceAlertInput 
 import { enqueue } from '../alerts/outbox.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Manifest } from '../manifest/schema.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import { countHeals } from '../metrics/counters.js';
 import { restartsStopped } from '../policy/heal.js';
 import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
@@ -18,8 +19,11 @@ import type { RestartsStopped } from '../policy/rules.js';
 import { serviceStateOf, type HealRecord, type ServiceState, type State } from '../state/schema.js';
 import { checkRecords, type ServiceReport } from './report.js';
 
-/** One service at the end of its checks and heal: what to report, and the restart made, if any. */
-export type ServiceOutcome = { service: ServiceConfig; report: ServiceReport; heal?: HealRecord };
+/**
+ * One service at the end of its checks and heal: what to report, the restart made, if any, and
+ * the process it started detached.
+ */
+export type ServiceOutcome = { service: ServiceConfig; report: ServiceReport; heal?: HealRecord; started?: ProcessIdentity };
 
 export type NextStateInput = {
   manifest: Manifest;
@@ -84,10 +88,10 @@ export function nextState(input: NextStateInput): NextState {
 }
 
 /** What the service's record keeps of its scan: derived from the report and the heal. */
-export function scanResultOf({ report, heal }: ServiceOutcome): ServiceScanResult {
+export function scanResultOf({ report, heal, started }: ServiceOutcome): ServiceScanResult {
   // Degraded answers: the breaker and flapping see it up; its alert says what is wrong.
   const healthy = report.status === 'up' || report.status === 'healed' || report.status === 'degraded';
-  return { healthy, checks: checkRecords(report.checks), rule: report.rule, ...(heal ? { heal } : {}) };
+  return { healthy, checks: checkRecords(report.checks), rule: report.rule, ...(heal ? { heal } : {}), ...(started ? { started } : {}) };
 }
 
 /** Healed notices the level's cooldown held back this scan, on the service's report. */

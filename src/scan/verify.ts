@@ -9,9 +9,10 @@
  * decide.
  */
 import { runChecks } from '../checks/run.js';
-import type { CheckOutcome } from '../checks/types.js';
+import type { CheckOutcome, PidLookup } from '../checks/types.js';
 import type { DetachedExit, Deps } from '../deps.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
+import { pidRequest } from '../restart/service-pid.js';
 
 export type VerifyOptions = {
   deps: Deps;
@@ -23,6 +24,8 @@ export type VerifyOptions = {
   scanDeadline: number;
   /** A service started detached: resolves when its process exits. */
   exited?: Promise<DetachedExit>;
+  /** The service's pid after the restart, for its process checks. */
+  pid?: PidLookup;
 };
 export type VerifyResult = {
   healthy: boolean;
@@ -44,7 +47,7 @@ export function failedExit(exit: DetachedExit): boolean {
 export async function verifyService(service: ServiceConfig, options: VerifyOptions): Promise<VerifyResult> {
   const { deps, deadline } = options;
   // Retries belong to the scan's first look; here the loop itself is the retry.
-  const items = service.spec.checks.map((spec, index) => ({ key: String(index), plan: { ...planCheck(service, spec), retries: 0 } }));
+  const items = service.spec.checks.map((spec, index) => ({ key: String(index), plan: { ...planCheck(service, spec), retries: 0 }, ...pidRequest(service.name, spec, options.pid) }));
   // A detached process that fails ends the wait: nothing will come up. Exit 0 only the checks judge.
   let exited: DetachedExit | undefined;
   const died = new AbortController();

@@ -25,6 +25,9 @@ const healRecord = z.object({
   facts: z.record(z.string(), z.string()).optional(),
 });
 
+/** Who a process is: its pid and when the kernel started it (process/identity.ts), so a reused pid is never taken for it. */
+const processIdentity = z.object({ pid: z.number().int().positive(), start: z.string().optional(), boot: z.string().optional(), pidns: z.string().optional() });
+
 const breakerSchema: z.ZodType<BreakerState> = z.discriminatedUnion('state', [
   z.object({ state: z.literal('closed'), failures: z.number().int().min(0) }),
   z.object({ state: z.literal('open'), openedAt: z.number(), openForMs: z.number() }),
@@ -65,6 +68,11 @@ export const serviceStateSchema = z.preprocess(withoutOldFlappingMark, z.object(
   recent: z.string().default(''),
   /** Set while the service flaps (went down in k of the last n scans); lifted once it stays up for n scans. */
   flapping: z.object({ since: z.number(), reason: z.string() }).optional(),
+  /**
+   * The process heal's last `detach: true` restart started: the service's pid for a process check,
+   * and the old process the next such restart stops first. A later restart replaces it.
+   */
+  process: processIdentity.optional(),
 }));
 
 export const stateSchema = z.object({

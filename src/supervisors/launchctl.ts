@@ -70,6 +70,28 @@ export function launchdDomains(configured: string | undefined, uid = currentUid(
 
 export type LaunchctlResult = SupervisorResult;
 
+/**
+ * `launchctl print <domain>/<label>` where the job lives: its configured domain, else `gui/<uid>`,
+ * then `user/<uid>` when the gui domain does not exist here (112 or 125: a Mac nobody is logged in
+ * to at the screen). Every call within what is left of `options.timeoutMs`. The target last asked
+ * and its answer.
+ */
+export async function printJob(
+  deps: Pick<Deps, 'exec' | 'now'>,
+  label: string,
+  domain: string | undefined,
+  options: SupervisorCallOptions,
+): Promise<{ target: string; printed: LaunchctlResult }> {
+  const until = deps.now() + options.timeoutMs;
+  let asked: { target: string; printed: LaunchctlResult } | undefined;
+  for (const each of launchdDomains(domain)) {
+    const target = `${each}/${label}`;
+    asked = { target, printed: await runLaunchctl(deps, ['print', target], { ...options, timeoutMs: Math.max(0, until - deps.now()) }) };
+    if (asked.printed.ok || !domainMissing(asked.printed.exitCode)) break;
+  }
+  return asked as { target: string; printed: LaunchctlResult };
+}
+
 /** Runs `launchctl ARGS…` within `timeoutMs`; never throws. */
 export function runLaunchctl(deps: Pick<Deps, 'exec'>, args: readonly string[], options: SupervisorCallOptions): Promise<LaunchctlResult> {
   return callSupervisor(deps, ['launchctl', ...args], options, {
@@ -112,4 +134,10 @@ export function printedFields(output: string): Record<string, string> {
     if (line.endsWith('{')) depth++;
   }
   return fields;
+}
+
+/** The job's pid as `launchctl print` shows it (a top-level `pid = 4242`), or undefined when it has none. */
+export function printedPid(output: string): number | undefined {
+  const pid = printedFields(output)['pid'];
+  return pid !== undefined && /^\d+$/.test(pid) ? Number(pid) : undefined;
 }

@@ -44,11 +44,12 @@ describe('the cheapest check (an open breaker\'s probe)', () => {
     http: checkSpec.parse({ type: 'http', url: 'http://127.0.0.1:1/' }),
     command: checkSpec.parse({ type: 'command', run: ['true'] }),
     certificate: checkSpec.parse({ type: 'certificate', host: 'example.com' }),
+    process: checkSpec.parse({ type: 'process', max_rss: '1GB' }),
   };
   const specs = (types: CheckSpec['type'][]): CheckSpec[] => types.map((type) => SPECS[type]);
 
-  /** The costs as checks/cost.ts had them in one table, before each check type held its own (certificate came after: a TLS handshake, as dear as http). */
-  const TABLE_BEFORE: Record<CheckSpec['type'], number> = { port: 0, file: 1, systemd: 2, launchd: 2, http: 3, command: 4, certificate: 3 };
+  /** The costs as checks/cost.ts had them in one table, before each check type held its own (and those added since: certificate, a TLS handshake, as dear as http; process). */
+  const TABLE_BEFORE: Record<CheckSpec['type'], number> = { port: 0, file: 1, systemd: 2, launchd: 2, http: 3, command: 4, certificate: 3, process: 5 };
   /** checks/cost.ts's rule: the cheapest by that table, the first of equals. */
   const cheapestBefore = (types: CheckSpec['type'][]): number =>
     types.reduce((best, type, index) => (TABLE_BEFORE[type] < TABLE_BEFORE[types[best]!] ? index : best), 0);

@@ -115,6 +115,26 @@ describe('runChecks', () => {
     expect(outcomes.get('worker#1')).toEqual(outcomes.get('api#0'));
   });
 
+  it('runs the same process check of two services once each, with each service\'s pid, and once for one service', async () => {
+    const asked: string[] = [];
+    const pidOf = (service: string, pid: number): CheckRequest['pid'] => ({
+      service,
+      lookup: async () => (asked.push(service), { ok: false, error: `no pid: ${service} has none (${pid})` }),
+    });
+    const check = plan({ type: 'process', max_rss: '1GB' });
+    const requests: CheckRequest[] = [
+      { key: 'api#0', plan: check, pid: pidOf('api', 1) },
+      { key: 'api#1', plan: check, pid: pidOf('api', 1) },
+      { key: 'worker#0', plan: check, pid: pidOf('worker', 2) },
+    ];
+
+    const outcomes = await runChecks(requests, options(10_000));
+
+    expect(asked.sort()).toEqual(['api', 'worker']);
+    expect(outcomes.get('api#1')).toEqual(outcomes.get('api#0'));
+    expect(outcomes.get('worker#0')).toMatchObject({ ok: false, error: 'no pid: worker has none (2)' });
+  });
+
   it('runs checks that differ in anything but their name separately', async () => {
     const api = await servers.add(startHttpServer(reply(200, 'ok')));
     const requests = [

@@ -5,20 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { alertConfig } from '../../src/alerts/levels.js';
-import { ConfigError } from '../../src/common/errors.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
-
-/** The problems a manifest text produces, or [] when it is valid. */
-function problemsOf(text: string): readonly string[] {
-  try {
-    parseManifest(text, {});
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+import { problemsOf } from './problems.js';
 
 const withLevels = (levels: string) => `version: 1
 alerts:

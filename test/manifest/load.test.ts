@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_FIELDS } from '../../src/alerts/channels/template.js';
-import { ConfigError } from '../../src/common/errors.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { parseManifest } from '../../src/manifest/parse.js';
-
-/** The problems a manifest text produces, or [] when it is valid. */
-function problemsOf(text: string, env: Record<string, string> = {}): readonly string[] {
-  try {
-    parseManifest(text, env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+import { problemsOf } from './problems.js';
 
 const service = (body: string) => `version: 1\nservices:\n  api:\n${body}`;
 /** A manifest whose one alert channel is `line` (on line 4). */
@@ -83,7 +72,7 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['an unknown key', service('    chekcs: []\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.chekcs: unknown key (line 4)']],
     ['an unknown key in a check', service('    checks: [ { type: port, port: 1, hots: x } ]\n'), ['services.api.checks[0].hots: unknown key (line 4)']],
     ['an unknown top-level key', 'version: 1\nservice: {}\nservices: {}\n', ['service: unknown key (line 2)']],
-    ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command, launchd, systemd, certificate (line 4)']],
+    ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command, launchd, systemd, certificate, process (line 4)']],
     ['an unknown restart type', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: docker }\n'), ['services.api.restart.type: type must be one of: command, launchd, systemd (line 5)']],
     ['restart_with_parent without depends_on', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: ["true"] }\n    restart_with_parent: true\n'), ['services.api.restart_with_parent: restarts the service after a service it depends on, but it has no depends_on: add depends_on: [<parent>], or remove restart_with_parent (line 6)']],
     ['restart_with_parent without a restart', 'version: 1\nservices:\n  db: { checks: [ { type: port, port: 2 } ] }\n  api: { depends_on: [db], restart_with_parent: true, checks: [ { type: port, port: 1 } ] }\n', ['services.api.restart_with_parent: the service has no restart to run with its parent: add a restart, or remove restart_with_parent (line 4)']],

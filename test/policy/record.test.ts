@@ -56,6 +56,22 @@ describe('recordService', () => {
     expect(recordService(old, healed(NOW), settings, NOW).heals).toEqual([{ at: NOW - 1_000, result: 'failed' }, { at: NOW, result: 'healed' }]);
   });
 
+  it('keeps the process a detached start made across scans, over a day, until the next restart replaces it', () => {
+    const first = { pid: 4242, start: '1000' };
+    const second = { pid: 4343, start: '2000' };
+    const withFirst = recordService(undefined, { ...healed(NOW), started: first }, settings, NOW);
+    expect(withFirst.process).toEqual(first);
+    const later = play([() => up, () => down, () => skipped, ...Array.from({ length: 300 }, () => () => up)], withFirst);
+    expect(later.process).toEqual(first);
+    expect(later.heals).toEqual([]);
+    expect(recordService(later, { ...healFailed(NOW), started: second }, settings, NOW).process).toEqual(second);
+  });
+
+  it('forgets the process once a restart starts none (its start failed, or the restart is no longer detached)', () => {
+    const previous = recordService(undefined, { ...healed(NOW), started: { pid: 4242, start: '1000' } }, settings, NOW);
+    expect(recordService(previous, healFailed(NOW + SCAN), settings, NOW + SCAN)).not.toHaveProperty('process');
+  });
+
   describe('the breaker (failure_threshold 2, success_threshold 2, open_for 1m, max 1h)', () => {
     it.each([
       ['one failed heal', [healFailed], { state: 'closed', failures: 1 }],

@@ -3,36 +3,20 @@
  * and a pid nobody has. The CPU assertions hold on a loaded two-core machine: a spinning process
  * gets well over a tenth of a core even when four others compete, and a sleeping one none.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exec } from '../../src/process/exec.js';
 import { parseProcStatCpuMs, parsePsTime, readUsage, residentBytes } from '../../src/process/usage.js';
+import { readyChild } from '../helpers/children.js';
 
 const MiB = 1024 * 1024;
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** A node child running `code`; resolves once it printed "ready". */
-async function child(code: string): Promise<number> {
-  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.setEncoding('utf8');
-  while (!out.includes('ready')) {
-    const [chunk] = (await once(proc.stdout!, 'data')) as [string];
-    out += chunk;
-  }
-  return proc.pid!;
-}
 
 const options = { exec, sampleMs: 500, timeoutMs: 5_000 };
 
 describe('the usage of a process', () => {
   it('reads the resident memory of a process holding 256 MiB', async () => {
-    const pid = await child(`const b = Buffer.alloc(256 * 1024 * 1024, 1); console.log('ready'); setInterval(() => b[0]++, 1000);`);
+    const pid = await readyChild(`const b = Buffer.alloc(256 * 1024 * 1024, 1); console.log('ready'); setInterval(() => b[0]++, 1000);`);
     const rss = await residentBytes(pid, options);
     expect(typeof rss).toBe('number');
     expect(rss as number).toBeGreaterThanOrEqual(256 * MiB);
@@ -40,8 +24,8 @@ describe('the usage of a process', () => {
   });
 
   it('sees a spinning process use CPU now, and a sleeping one use none', async () => {
-    const busy = await child(`console.log('ready'); for (;;) {}`);
-    const idle = await child(`console.log('ready'); setInterval(() => {}, 60000);`);
+    const busy = await readyChild(`console.log('ready'); for (;;) {}`);
+    const idle = await readyChild(`console.log('ready'); setInterval(() => {}, 60000);`);
     const [spinning, sleeping] = await Promise.all([readUsage(busy, options), readUsage(idle, options)]);
     expect(spinning).toMatchObject({ ok: true });
     expect(sleeping).toMatchObject({ ok: true });

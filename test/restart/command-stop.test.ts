@@ -1,20 +1,25 @@
 /**
- * The command restarter's `stop` and `pidfile`: the old process is stopped before the new one
- * starts. Real child processes: one that exits on SIGTERM, one that ignores it.
+ * The command restarter's `stop`, `pidfile` and, with `detach: true`, the process its last start
+ * made: the old process is stopped before the new one starts. Real child processes: one that exits
+ * on SIGTERM, one that ignores it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { childIdentity, probePid } from '../../src/process/identity.js';
 import { commandRestarter } from '../../src/restart/command.js';
 import { readPidFile, stopPid } from '../../src/restart/stop-process.js';
 import { commandRestart } from '../../src/restart/schema.js';
+import { waitFor } from '../helpers/cli.js';
 import { restartContext, testDeps } from '../helpers/fake-supervisors.js';
 
 const node = process.execPath;
 let dir: string;
 let children: ChildProcess[] = [];
+/** Services a detached restart started: killed after each test. */
+let started: number[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'heal-command-stop-'));
@@ -22,6 +27,13 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const child of children) child.kill('SIGKILL');
   children = [];
+  for (const pid of started.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -129,6 +141,58 @@ describe('command restarter: stopping the old process', () => {
     const outcome = await commandRestarter.restart(spec({ stop: [node, '-e', 'setInterval(() => {}, 1000)'], timeout: '500ms' }), restartContext(dir));
 
     expect(outcome).toEqual({ ok: true, detail: 'stop failed: timed out after 500ms' });
+  });
+});
+
+describe('command restarter: the process its last detached start made', () => {
+  /** A detached restart whose new service writes `new` once it runs, so the test can see the start. */
+  const detachedSpec = () => spec({ detach: true, stop_grace: '10m', run: [node, '-e', `require("fs").writeFileSync(${JSON.stringify(join(dir, 'new'))}, String(process.pid)); setTimeout(() => {}, 60000)`] });
+
+  /** The pid the new service wrote, killed after the test. */
+  async function newPid(): Promise<number> {
+    await waitFor(async () => /^\d+$/.test(await readFile(join(dir, 'new'), 'utf8').catch(() => '')), 20_000);
+    const pid = Number(await readFile(join(dir, 'new'), 'utf8'));
+    started.push(pid);
+    return pid;
+  }
+
+  it('records the process it started: its pid and kernel start time', async () => {
+    const outcome = await commandRestarter.restart(detachedSpec(), restartContext(dir));
+    const pid = await newPid();
+
+    expect(outcome).toMatchObject({ ok: true, detail: expect.stringContaining(`started pid ${pid},`) });
+    expect(outcome.ok && outcome.started).toEqual(await childIdentity(pid));
+    expect(outcome.ok && outcome.started).toMatchObject({ pid, start: expect.any(String) });
+  });
+
+  it('stops that process (known by pid and start time) before the new start, like a pidfile\'s', async () => {
+    const old = await oldProcess('exits');
+    const recorded = await childIdentity(old.pid);
+
+    const outcome = await commandRestarter.restart(detachedSpec(), restartContext(dir, 10_000, { recorded }));
+    const pid = await newPid();
+
+    expect(await old.exited).toBe('SIGTERM');
+    expect(outcome).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^old pid ${old.pid} exited on SIGTERM after \\d+ms; started pid ${pid},`)) });
+  });
+
+  it('leaves alone a process that has the recorded pid but another start time (the pid was reused)', async () => {
+    const other = await oldProcess('exits');
+    const recorded = { ...(await childIdentity(other.pid))!, start: '1' };
+
+    const outcome = await commandRestarter.restart(detachedSpec(), restartContext(dir, 10_000, { recorded }));
+    await newPid();
+
+    expect(outcome).toMatchObject({ ok: true, detail: expect.stringMatching(/^started pid \d+,/) });
+    expect(probePid(other.pid)).toBe('alive');
+  });
+
+  it('stops nothing without detach: true, whatever the state recorded', async () => {
+    const old = await oldProcess('exits');
+    const recorded = await childIdentity(old.pid);
+
+    expect(await commandRestarter.restart(spec({}), restartContext(dir, 10_000, { recorded }))).toEqual({ ok: true });
+    expect(probePid(old.pid)).toBe('alive');
   });
 });
 

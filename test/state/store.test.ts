@@ -57,6 +57,15 @@ describe('saveState', () => {
     expect(await loadState(dir, silentLogger())).toEqual(state);
   });
 
+  it('round-trips the process a detached start made, beside a service from before it was kept (which has none)', async () => {
+    const state = sampleState(2);
+    state.services['svc-0'] = { ...state.services['svc-0']!, process: { pid: 4242, start: '123456', boot: 'b0a1', pidns: 'pid:[4026531836]' } };
+    await saveState(dir, state);
+    const loaded = await loadState(dir, silentLogger());
+    expect(loaded).toEqual(state);
+    expect(loaded.services['svc-1']).not.toHaveProperty('process');
+  });
+
   it('overwrites the previous state and leaves no temp file behind', async () => {
     await saveState(dir, sampleState(1, 1));
     await saveState(dir, sampleState(2, 2));
