@@ -4,16 +4,18 @@
  * a disk that refuses the append (a real tiny tmpfs, full or read-only) leaving the file as it was.
  * Fixed instants only: `t` and `now` are given, never read from the clock.
  */
+import { spawn } from 'node:child_process';
 import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { encodeRecord, type HistoryRecord } from '../../src/history/record.js';
 import { recordScan } from '../../src/history/scan.js';
 import { appendRecord, historyDir, readHistory } from '../../src/history/store.js';
 import { CAN_MOUNT, tinyFs } from '../reliability/tiny-fs.js';
 import { prng } from '../reliability/support.js';
-import { capturingLogger, freshDir } from '../state/helpers.js';
+import { capturingLogger, exited, freshDir } from '../state/helpers.js';
 import { DAY, HOUR, MIN, rec, T0, type ScanSpec } from './fixtures.js';
 
 const KEEP = 30 * DAY;
@@ -69,6 +71,41 @@ describe('appending', () => {
     for (let day = 0; day < 4; day++) await append(rec(T0 + day * DAY + HOUR, { api: 'up' }));
     expect((await readHistory(dir, { since: T0 + 2 * DAY })).records.map((r) => r.t)).toEqual([T0 + 2 * DAY + HOUR, T0 + 3 * DAY + HOUR]);
   });
+});
+
+describe('a writer killed mid-append', () => {
+  it('loses at most the line it was writing: every other line reads, and the next append starts a line of its own', async () => {
+    // The real appendRecord, bundled for a child process (Node 20 runs no TypeScript).
+    const bundle = join(dir, 'store.mjs');
+    await build({ entryPoints: [join(import.meta.dirname, '../../src/history/store.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning' });
+    const writer = join(dir, 'writer.mjs');
+    // Lines of some 12 kB (several pages), appended as fast as it can until it is killed.
+    await writeFile(writer, `import { appendRecord } from ${JSON.stringify(bundle)};
+const names = Array.from({ length: 600 }, (_, i) => 'service-' + i);
+for (let t = Number(process.argv[2]); ; t++) {
+  await appendRecord(process.argv[3], { t, durationMs: 1, services: new Map(names.map((n) => [n, { status: 'up', latencyMs: [12, 345], alerts: 0 }])) }, { keepMs: 1e12, now: t });
+}
+`);
+    const rng = prng(1717);
+    const kills = 12;
+    for (let k = 0; k < kills; k++) {
+      const child = spawn(process.execPath, [writer, String(T0 + k * 1_000_000), dir], { stdio: 'ignore' });
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(rng.next() * 150)));
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    const text = await readFile(join(historyDir(dir), '2026-11-22.jsonl'), 'utf8');
+    const lines = text.split('\n').filter(Boolean);
+    const torn = lines.filter((line) => !line.endsWith('}}'));
+    const { records, problems } = await readHistory(dir);
+    console.log(`${kills} kills: ${lines.length} lines, ${torn.length} torn, ${records.length} records read`);
+    expect(problems).toEqual([]);
+    expect(torn.length).toBeLessThanOrEqual(kills);
+    expect(records).toHaveLength(lines.length - torn.length);
+    expect(records.every((r) => r.services.size === 600)).toBe(true);
+    await append(rec(T0 + DAY - 1, { api: 'up' }));
+    expect((await readHistory(dir)).records.at(-1)?.t).toBe(T0 + DAY - 1);
+  }, 60_000);
 });
 
 describe('housekeeping on the first append of a day', () => {
