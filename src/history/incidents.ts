@@ -15,7 +15,7 @@
  *
  * An incident whose start lies before the oldest scan kept starts at that scan.
  */
-import type { HistoryRecord } from './record.js';
+import { statusAt, type History } from './series.js';
 
 export type Incident = {
   service: string;
@@ -29,34 +29,33 @@ export type Incident = {
   alerts: number;
 };
 
-/** Every incident of every service (or of `service`), oldest first by start, from `records` (oldest first). */
-export function incidents(records: readonly HistoryRecord[], now: number, service?: string): Incident[] {
-  const open = new Map<string, Omit<Incident, 'endedAt' | 'durationMs'>>();
+/** Every incident of every service (or of `service`), oldest first by start. */
+export function incidents(history: History, now: number, service?: string): Incident[] {
   const found: Incident[] = [];
-  const close = (name: string, endedAt: number | null) => {
-    const incident = open.get(name);
-    if (!incident) return;
-    open.delete(name);
-    found.push({ ...incident, endedAt, durationMs: Math.max(0, (endedAt ?? now) - incident.startedAt) });
-  };
-  for (const record of records) {
-    for (const [name, scan] of record.services) {
-      if (service !== undefined && name !== service) continue;
-      const failing = scan.status === 'down' || scan.status === 'healed';
-      if (failing && !open.has(name)) open.set(name, { service: name, startedAt: record.t, restarts: 0, restartsFailed: 0, alerts: 0 });
-      const incident = open.get(name);
-      if (!incident) continue;
-      incident.alerts += scan.alerts;
+  for (const [name, series] of history.services) {
+    if (service !== undefined && name !== service) continue;
+    let open: Omit<Incident, 'endedAt' | 'durationMs'> | undefined;
+    const close = (endedAt: number | null) => {
+      found.push({ ...open!, endedAt, durationMs: Math.max(0, (endedAt ?? now) - open!.startedAt) });
+      open = undefined;
+    };
+    history.t.forEach((t, i) => {
+      const status = statusAt(series, i);
+      const failing = status === 'down' || status === 'healed';
+      if (failing && !open) open = { service: name, startedAt: t, restarts: 0, restartsFailed: 0, alerts: 0 };
+      if (!open) return;
+      open.alerts += series.alerts.get(i) ?? 0;
+      const restart = series.restarts.get(i);
       // A restart of a service found healthy (restarted with its parent) is no part of it.
-      if (scan.restart && failing) {
-        incident.restarts += 1;
-        if (scan.restart === 'failed') incident.restartsFailed += 1;
+      if (restart && failing) {
+        open.restarts += 1;
+        if (restart === 'failed') open.restartsFailed += 1;
       }
-      if (scan.status === 'healed') close(name, record.t + record.durationMs);
-      else if (scan.status === 'up' || scan.status === 'degraded') close(name, record.t);
-    }
+      if (status === 'healed') close(t + (history.durationMs[i] ?? 0));
+      else if (status === 'up' || status === 'degraded') close(t);
+    });
+    if (open) close(null);
   }
-  for (const name of [...open.keys()]) close(name, null);
   return found.sort((a, b) => a.startedAt - b.startedAt || a.service.localeCompare(b.service));
 }
 

@@ -69,8 +69,16 @@ export function encodeRecord(record: HistoryRecord): string {
   return JSON.stringify({ t: record.t, d: record.durationMs, s, ...extra });
 }
 
-/** A line read back; undefined when it is not a record (torn, zeros, garbage). */
-export function decodeRecord(line: string): HistoryRecord | undefined {
+/** How {@link readLine} hands over a service entry: `entry` is the line's own array, its status code first, then the latencies. */
+export type VisitEntry = (name: string, status: ServiceStatus, entry: readonly number[], restart: 'healed' | 'failed' | undefined, alerts: number) => void;
+
+/**
+ * Reads a line without copying it into objects: its start and duration go to `begin` (which may
+ * say to skip the rest: false) and are returned; then each service entry that reads is handed to
+ * `visit` as it comes (an entry that does not read is skipped). Undefined, and nothing handed
+ * over, when the line is not a record (torn, zeros, garbage).
+ */
+export function readLine(line: string, visit: VisitEntry, begin?: (t: number, durationMs: number) => boolean): { t: number; durationMs: number } | undefined {
   let json: unknown;
   try {
     json = JSON.parse(line);
@@ -78,19 +86,33 @@ export function decodeRecord(line: string): HistoryRecord | undefined {
     return undefined;
   }
   if (!isObject(json) || !isCount(json['t']) || !isObject(json['s'])) return undefined;
+  const head = { t: json['t'], durationMs: isCount(json['d']) ? json['d'] : 0 };
+  if (begin && !begin(head.t, head.durationMs)) return head;
   const restarts = isObject(json['r']) ? json['r'] : {};
   const alerts = isObject(json['a']) ? json['a'] : {};
-  const services = new Map<string, ServiceScan>();
-  for (const [name, value] of Object.entries(json['s'])) {
-    if (!Array.isArray(value)) continue;
-    const [code, ...latencies] = value as unknown[];
-    const status = typeof code === 'number' ? STATUS_CODES[code] : undefined;
-    if (!status || !latencies.every(isCount)) continue;
+  const s = json['s'];
+  // A month of scans is read at once (heal status): a plain loop over the entries, no copies.
+  for (const name in s) {
+    const entry = s[name];
+    if (!Array.isArray(entry) || !Object.hasOwn(s, name)) continue;
+    const status = typeof entry[0] === 'number' ? STATUS_CODES[entry[0]] : undefined;
+    let valid = status !== undefined;
+    for (let i = 1; valid && i < entry.length; i++) valid = isCount(entry[i]);
+    if (!valid) continue;
     const restart = restarts[name] === RESTART_CODES.healed ? 'healed' : restarts[name] === RESTART_CODES.failed ? 'failed' : undefined;
     const count = alerts[name];
-    services.set(name, { status, latencyMs: latencies as number[], ...(restart ? { restart } : {}), alerts: isCount(count) ? count : 0 });
+    visit(name, status!, entry as number[], restart, isCount(count) ? count : 0);
   }
-  return { t: json['t'], durationMs: isCount(json['d']) ? json['d'] : 0, services };
+  return head;
+}
+
+/** A line read back as a record; undefined when it is not one (torn, zeros, garbage). */
+export function decodeRecord(line: string): HistoryRecord | undefined {
+  const services = new Map<string, ServiceScan>();
+  const head = readLine(line, (name, status, entry, restart, alerts) => {
+    services.set(name, { status, latencyMs: entry.slice(1), ...(restart ? { restart } : {}), alerts });
+  });
+  return head && { ...head, services };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

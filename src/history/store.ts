@@ -19,6 +19,7 @@ import { gunzip, gzip } from 'node:zlib';
 import { writeFileAtomic } from '../common/fs-atomic.js';
 import { errnoCode } from '../common/fs-errors.js';
 import { decodeRecord, encodeRecord, type HistoryRecord } from './record.js';
+import { historyOfLines, type History } from './series.js';
 
 /** The history's folder inside the state directory. */
 export const HISTORY_DIR_NAME = 'history';
@@ -171,14 +172,15 @@ async function dayFiles(dir: string): Promise<DayFile[]> {
   });
 }
 
-/** The history read back, oldest first, and what could not be read. */
-export type HistoryRead = { records: HistoryRecord[]; problems: string[] };
+/** The history read back, and what could not be read. */
+export type HistoryRead = { history: History; problems: string[] };
 
 /**
- * Reads the scans from `since` on (the whole history when not given), oldest first, one record
- * per scan start (a day compressed while a previous reader looked, or a scan that wrote its line
- * twice, counts once). A missing folder is an empty history; a line or a file that does not read
- * is skipped, the file named in `problems`.
+ * Reads the scans from `since` on (the whole history when not given), in columns (series.ts),
+ * one scan per start (a day compressed while a previous reader looked, or a scan that wrote its
+ * line twice, counts once). A missing folder is an empty history; a line or a file that does not
+ * read is skipped, the file named in `problems`. Lines are decoded one at a time into the
+ * columns, never held as objects all at once.
  */
 export async function readHistory(stateDir: string, options: { since?: number } = {}): Promise<HistoryRead> {
   const dir = historyDir(stateDir);
@@ -187,17 +189,18 @@ export async function readHistory(stateDir: string, options: { since?: number } 
   try {
     files = await dayFiles(dir);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { records: [], problems };
-    return { records: [], problems: [`cannot list ${dir}: ${describe(error)}`] };
+    if (errnoCode(error) !== 'ENOENT') problems.push(`cannot list ${dir}: ${describe(error)}`);
+    return { history: historyOfLines([]), problems };
   }
   const since = options.since ?? -Infinity;
-  const byStart = new Map<number, HistoryRecord>();
+  // Oldest day first, a day's .gz before its plain file: the columns come out in order as read.
+  files.sort((a, b) => a.day.localeCompare(b.day) || Number(b.compressed) - Number(a.compressed));
+  const texts: string[] = [];
   for (const file of files) {
     if (dayStart(file.day) + DAY_MS <= since) continue;
-    let text: string;
     try {
       const data = await readFile(join(dir, file.name));
-      text = (file.compressed ? await gunzipAsync(data) : data).toString('utf8');
+      texts.push((file.compressed ? await gunzipAsync(data) : data).toString('utf8'));
     } catch (error) {
       // Compressed by a scan since the folder was listed: its .gz holds the same lines.
       if (errnoCode(error) === 'ENOENT' && !file.compressed) {
@@ -205,14 +208,12 @@ export async function readHistory(stateDir: string, options: { since?: number } 
         continue;
       }
       problems.push(`cannot read ${join(dir, file.name)}: ${describe(error)}`);
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      const record = line ? decodeRecord(line) : undefined;
-      if (record && record.t >= since) byStart.set(record.t, record);
     }
   }
-  return { records: [...byStart.values()].sort((a, b) => a.t - b.t), problems };
+  function* lines(): Generator<string> {
+    for (const text of texts) yield* text.split('\n');
+  }
+  return { history: historyOfLines(lines(), since), problems };
 }
 
 function describe(error: unknown): string {

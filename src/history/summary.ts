@@ -3,7 +3,7 @@
  * (uptime.ts) and the latency of its last scans, drawn as a sparkline on a terminal.
  */
 import type { ServiceStatusView, StatusView } from '../status/view.js';
-import type { HistoryRecord } from './record.js';
+import { ABSENT, type History } from './series.js';
 import { HOLD_INTERVALS, LONGEST_WINDOW_MS, uptime, type Uptime } from './uptime.js';
 
 /** How many of the last scans the sparkline draws. */
@@ -25,11 +25,11 @@ export function statusHistorySince(now: number, intervalMs: number): number {
   return now - LONGEST_WINDOW_MS - HOLD_INTERVALS * intervalMs;
 }
 
-/** The status view with each service's uptime and recent latencies from `records` (oldest first). */
-export function withHistory(view: StatusView, records: readonly HistoryRecord[], now: number): StatusWithHistory {
+/** The status view with each service's uptime and recent latencies from the history. */
+export function withHistory(view: StatusView, history: History, now: number): StatusWithHistory {
   return {
     ...view,
-    services: view.services.map((s) => ({ ...s, uptime: rounded(uptime(records, s.name, now, view.intervalMs)), recentLatencyMs: recentLatencies(records, s.name) })),
+    services: view.services.map((s) => ({ ...s, uptime: rounded(uptime(history, s.name, now, view.intervalMs)), recentLatencyMs: recentLatencies(history, s.name) })),
   };
 }
 
@@ -40,12 +40,10 @@ function rounded(shares: Uptime): Uptime {
 }
 
 /** The slowest check's latency of each of the last `count` scans that ran a check of `service`, oldest first. */
-export function recentLatencies(records: readonly HistoryRecord[], service: string, count = SPARK_SCANS): number[] {
+export function recentLatencies(history: History, service: string, count = SPARK_SCANS): number[] {
+  const slowest = history.services.get(service)?.slowestMs ?? [];
   const latencies: number[] = [];
-  for (let i = records.length - 1; i >= 0 && latencies.length < count; i--) {
-    const scan = records[i]!.services.get(service);
-    if (scan?.latencyMs.length) latencies.push(Math.max(...scan.latencyMs));
-  }
+  for (let i = slowest.length - 1; i >= 0 && latencies.length < count; i--) if (slowest[i]! !== ABSENT) latencies.push(slowest[i]!);
   return latencies.reverse();
 }
 

@@ -7,7 +7,7 @@
  * out. Nothing known in a window: null.
  */
 import type { ServiceStatus } from '../scan/report.js';
-import type { HistoryRecord } from './record.js';
+import { statusAt, type History } from './series.js';
 
 /** A scan's status holds at most this many intervals; a longer gap is unknown. */
 export const HOLD_INTERVALS = 2;
@@ -30,19 +30,19 @@ export type Span = { from: number; to: number; up: boolean };
 const ANSWERED: ReadonlySet<ServiceStatus> = new Set(['up', 'healed', 'degraded']);
 
 /**
- * The stretches a service was known up or down, oldest first, from `records` (oldest first, one
- * per scan): each scan that judged it up or down holds until the next scan, capped at
- * `HOLD_INTERVALS × intervalMs` and at `now`.
+ * The stretches a service was known up or down, oldest first: each scan that judged it up or
+ * down holds until the next scan, capped at `HOLD_INTERVALS × intervalMs` and at `now`.
  */
-export function knownSpans(records: readonly HistoryRecord[], service: string, now: number, intervalMs: number): Span[] {
+export function knownSpans(history: History, service: string, now: number, intervalMs: number): Span[] {
+  const series = history.services.get(service);
+  if (!series) return [];
   const hold = HOLD_INTERVALS * intervalMs;
   const spans: Span[] = [];
-  records.forEach((record, i) => {
-    const scan = record.services.get(service);
-    if (!scan || scan.status === 'skipped') return;
-    const next = records[i + 1]?.t ?? Infinity;
-    const to = Math.min(next, record.t + hold, now);
-    if (to > record.t) spans.push({ from: record.t, to, up: ANSWERED.has(scan.status) });
+  history.t.forEach((t, i) => {
+    const status = statusAt(series, i);
+    if (!status || status === 'skipped') return;
+    const to = Math.min(history.t[i + 1] ?? Infinity, t + hold, now);
+    if (to > t) spans.push({ from: t, to, up: ANSWERED.has(status) });
   });
   return spans;
 }
@@ -61,8 +61,8 @@ export function uptimeBetween(spans: readonly Span[], from: number, to: number):
 }
 
 /** A service's uptime over the last 24 h, 7 d and 30 d before `now`. */
-export function uptime(records: readonly HistoryRecord[], service: string, now: number, intervalMs: number): Uptime {
-  const spans = knownSpans(records, service, now, intervalMs);
+export function uptime(history: History, service: string, now: number, intervalMs: number): Uptime {
+  const spans = knownSpans(history, service, now, intervalMs);
   const of = (window: number) => uptimeBetween(spans, now - window, now);
   return { '24h': of(UPTIME_WINDOWS['24h']), '7d': of(UPTIME_WINDOWS['7d']), '30d': of(UPTIME_WINDOWS['30d']) };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { incidents, incidentsSince, type Incident } from '../../src/history/incidents.js';
 import type { HistoryRecord } from '../../src/history/record.js';
+import { historyOf } from '../../src/history/series.js';
 import { HOUR, MIN, rec, SEC, T0 } from './fixtures.js';
 
 // Fixed instants only. Scans every 5 minutes from T0; `at(k)` is the k-th.
@@ -58,13 +59,13 @@ describe('incidents: from the first failing scan to the first healthy one', () =
       incident(at(4), at(5), { service: 'db' }),
     ]],
   ])('%s', (_case, records, expected) => {
-    expect(incidents(records, NOW)).toEqual(expected);
+    expect(incidents(historyOf(records), NOW)).toEqual(expected);
   });
 
   it('of one service only', () => {
-    const records = [rec(at(1), { api: 'down', db: 'down' }), rec(at(2), { api: 'up' })];
-    expect(incidents(records, NOW, 'db')).toEqual([incident(at(1), null, { service: 'db' })]);
-    expect(incidents(records, NOW, 'nope')).toEqual([]);
+    const history = historyOf([rec(at(1), { api: 'down', db: 'down' }), rec(at(2), { api: 'up' })]);
+    expect(incidents(history, NOW, 'db')).toEqual([incident(at(1), null, { service: 'db' })]);
+    expect(incidents(history, NOW, 'nope')).toEqual([]);
   });
 
   it('since a time: the open ones and those that ended then or later', () => {

@@ -12,7 +12,9 @@ import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { encodeRecord, type HistoryRecord } from '../../src/history/record.js';
 import { recordScan } from '../../src/history/scan.js';
+import { ABSENT, historyOf } from '../../src/history/series.js';
 import { appendRecord, historyDir, readHistory } from '../../src/history/store.js';
+import { waitFor } from '../helpers/cli.js';
 import { CAN_MOUNT, tinyFs } from '../reliability/tiny-fs.js';
 import { prng } from '../reliability/support.js';
 import { capturingLogger, exited, freshDir } from '../state/helpers.js';
@@ -29,7 +31,7 @@ afterEach(async () => cleanup());
 /** Appends `record` at its own time, as a scan does. */
 const append = (record: HistoryRecord, keepMs = KEEP) => appendRecord(dir, record, { keepMs, now: record.t });
 const files = async () => (await readdir(historyDir(dir))).sort();
-const times = async () => (await readHistory(dir)).records.map((r) => r.t);
+const times = async () => (await readHistory(dir)).history.t;
 
 describe('appending', () => {
   it('writes one line per scan into the day\'s file, 0600 in a folder 0700, and reads them back oldest first', async () => {
@@ -40,13 +42,13 @@ describe('appending', () => {
     expect(await mode(join(historyDir(dir), '2026-11-22.jsonl'))).toBe(0o600);
     const text = await readFile(join(historyDir(dir), '2026-11-22.jsonl'), 'utf8');
     expect(text).toBe(`${encodeRecord(rec(T0 + HOUR, { api: 'up' }))}\n${encodeRecord(rec(T0 + 2 * HOUR, { api: 'down' }))}\n`);
-    const { records, problems } = await readHistory(dir);
+    const { history, problems } = await readHistory(dir);
     expect(problems).toEqual([]);
-    expect(records).toEqual([rec(T0 + HOUR, { api: 'up' }), rec(T0 + 2 * HOUR, { api: 'down' })]);
+    expect(history).toEqual(historyOf([rec(T0 + HOUR, { api: 'up' }), rec(T0 + 2 * HOUR, { api: 'down' })]));
   });
 
   it('a history that was never written reads as empty', async () => {
-    expect(await readHistory(join(dir, 'nothing-here'))).toEqual({ records: [], problems: [] });
+    expect(await readHistory(join(dir, 'nothing-here'))).toEqual({ history: { t: [], durationMs: [], services: new Map() }, problems: [] });
   });
 
   it('a torn last line (a writer killed mid-append) is skipped, and the next scan starts a line of its own', async () => {
@@ -69,7 +71,7 @@ describe('appending', () => {
 
   it('reads only the scans from `since` on', async () => {
     for (let day = 0; day < 4; day++) await append(rec(T0 + day * DAY + HOUR, { api: 'up' }));
-    expect((await readHistory(dir, { since: T0 + 2 * DAY })).records.map((r) => r.t)).toEqual([T0 + 2 * DAY + HOUR, T0 + 3 * DAY + HOUR]);
+    expect((await readHistory(dir, { since: T0 + 2 * DAY })).history.t).toEqual([T0 + 2 * DAY + HOUR, T0 + 3 * DAY + HOUR]);
   });
 });
 
@@ -88,23 +90,29 @@ for (let t = Number(process.argv[2]); ; t++) {
 `);
     const rng = prng(1717);
     const kills = 12;
+    const file = join(historyDir(dir), '2026-11-22.jsonl');
+    const size = () => stat(file).then((info) => info.size, () => 0);
     for (let k = 0; k < kills; k++) {
+      const before = await size();
       const child = spawn(process.execPath, [writer, String(T0 + k * 1_000_000), dir], { stdio: 'ignore' });
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(rng.next() * 150)));
+      // Once it writes (a loaded machine starts node slowly), a random moment later.
+      await waitFor(async () => (await size()) > before, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(rng.next() * 60)));
       child.kill('SIGKILL');
       await exited(child);
     }
-    const text = await readFile(join(historyDir(dir), '2026-11-22.jsonl'), 'utf8');
+    const text = await readFile(file, 'utf8');
     const lines = text.split('\n').filter(Boolean);
     const torn = lines.filter((line) => !line.endsWith('}}'));
-    const { records, problems } = await readHistory(dir);
-    console.log(`${kills} kills: ${lines.length} lines, ${torn.length} torn, ${records.length} records read`);
+    const { history, problems } = await readHistory(dir);
+    console.log(`${kills} kills: ${lines.length} lines, ${torn.length} torn, ${history.t.length} scans read`);
     expect(problems).toEqual([]);
     expect(torn.length).toBeLessThanOrEqual(kills);
-    expect(records).toHaveLength(lines.length - torn.length);
-    expect(records.every((r) => r.services.size === 600)).toBe(true);
+    expect(history.t).toHaveLength(lines.length - torn.length);
+    expect(history.services.size).toBe(600);
+    expect([...history.services.values()].every((s) => !s.status.includes(ABSENT))).toBe(true);
     await append(rec(T0 + DAY - 1, { api: 'up' }));
-    expect((await readHistory(dir)).records.at(-1)?.t).toBe(T0 + DAY - 1);
+    expect((await readHistory(dir)).history.t.at(-1)).toBe(T0 + DAY - 1);
   }, 60_000);
 });
 
@@ -151,8 +159,8 @@ describe('housekeeping on the first append of a day', () => {
     await mkdir(historyDir(dir), { recursive: true });
     await writeFile(join(historyDir(dir), '2026-11-20.jsonl.gz'), 'not gzip');
     await writeFile(join(historyDir(dir), 'notes.txt'), 'not a day');
-    const { records, problems } = await readHistory(dir);
-    expect(records.map((r) => r.t)).toEqual([T0 + HOUR]);
+    const { history, problems } = await readHistory(dir);
+    expect(history.t).toEqual([T0 + HOUR]);
     expect(problems).toEqual([expect.stringMatching(/^cannot read .*2026-11-20\.jsonl\.gz: /)]);
   });
 });
@@ -172,8 +180,7 @@ describe('thirty days of five-minute scans of fifty services', () => {
     const total = sizes.reduce((a, b) => a + b, 0);
     console.log(`history of ${count} scans × 50 services: ${sizes.length} files, ${(total / 1e6).toFixed(2)} MB on disk (today, uncompressed: ${((sizes.at(-1) ?? 0) / 1e3).toFixed(0)} kB)`);
     expect(total).toBeLessThan(4e6);
-    const { records } = await readHistory(dir);
-    expect(records).toHaveLength(count);
+    expect((await readHistory(dir)).history.t).toHaveLength(count);
   }, 120_000);
 });
 

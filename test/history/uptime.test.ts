@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryRecord } from '../../src/history/record.js';
+import { historyOf } from '../../src/history/series.js';
 import { formatShare, recentLatencies, sparkline } from '../../src/history/summary.js';
 import { knownSpans, uptime, uptimeBetween } from '../../src/history/uptime.js';
 import { DAY, every, HOUR, MIN, rec, T0 } from './fixtures.js';
@@ -30,18 +31,18 @@ describe('uptime over 24 h, 7 d and 30 d', () => {
     ['known only more than 24 h ago: null for 24 h', every(5 * MIN, N - 3 * DAY, N - 2 * DAY, 'api', down), [null, 0, 0]],
     ['a scan from the future (the clock was set back) counts nothing past now', [rec(N - 10 * MIN, { api: up }), rec(N + HOUR, { api: down })], [1, 1, 1]],
   ])('%s', (_case, records, [day, week, month]) => {
-    const got = uptime(records, 'api', N, INTERVAL);
+    const got = uptime(historyOf(records), 'api', N, INTERVAL);
     const close = (value: number | null) => (value === null ? null : expect.closeTo(value, 9));
     expect(got).toEqual({ '24h': close(day), '7d': close(week), '30d': close(month) });
   });
 
   it('a service the scan did not judge (disabled) leaves that time unknown', () => {
     const records = [rec(N - 30 * MIN, { api: up, db: up }), rec(N - 25 * MIN, { db: up }), rec(N - 20 * MIN, { api: down, db: up })];
-    expect(knownSpans(records, 'api', N, INTERVAL)).toEqual([
+    expect(knownSpans(historyOf(records), 'api', N, INTERVAL)).toEqual([
       { from: N - 30 * MIN, to: N - 25 * MIN, up: true },
       { from: N - 20 * MIN, to: N - 10 * MIN, up: false },
     ]);
-    expect(uptimeBetween(knownSpans(records, 'api', N, INTERVAL), N - HOUR, N)).toBeCloseTo(1 / 3, 9);
+    expect(uptimeBetween(knownSpans(historyOf(records), 'api', N, INTERVAL), N - HOUR, N)).toBeCloseTo(1 / 3, 9);
   });
 
   it('uptimeBetween cuts the spans at both ends of the window', () => {
@@ -82,8 +83,9 @@ describe('what heal status draws', () => {
       rec(T0 + 3 * MIN, { api: { status: down, latencyMs: [3000, 1] } }),
       rec(T0 + 4 * MIN, { api: { status: up, latencyMs: [7] } }),
     ];
-    expect(recentLatencies(records, 'api')).toEqual([9, 3000, 7]);
-    expect(recentLatencies(records, 'api', 2)).toEqual([3000, 7]);
-    expect(recentLatencies(records, 'nope')).toEqual([]);
+    const history = historyOf(records);
+    expect(recentLatencies(history, 'api')).toEqual([9, 3000, 7]);
+    expect(recentLatencies(history, 'api', 2)).toEqual([3000, 7]);
+    expect(recentLatencies(history, 'nope')).toEqual([]);
   });
 });

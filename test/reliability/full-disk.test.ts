@@ -186,7 +186,7 @@ describe.runIf(CAN_MOUNT)('a full or read-only state disk', () => {
     expect(next.code, next.stderr).toBe(0);
     expect((JSON.parse(next.stdout) as { warnings?: string[] }).warnings).toBeUndefined();
     // Only the scan on a writable disk left its line.
-    expect((await readHistory(ws.stateDir)).records).toHaveLength(1);
+    expect((await readHistory(ws.stateDir)).history.t).toHaveLength(1);
   });
 
   it("a live scan's lock on a full disk is still respected: exit 3, nothing restarted", async () => {

@@ -9,6 +9,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { incidents } from '../../src/history/incidents.js';
+import { statusAt } from '../../src/history/series.js';
 import { historyDir, readHistory } from '../../src/history/store.js';
 import { statusHistorySince, withHistory } from '../../src/history/summary.js';
 import { statusView } from '../../src/status/view.js';
@@ -60,31 +61,33 @@ describe('the history of full scans', () => {
 
     // Day 11-22 ended more than 2 days before the first scan of 11-25 (00:00): gone; the others compressed.
     expect((await readdir(historyDir(ws.stateDir))).sort()).toEqual(['2026-11-23.jsonl.gz', '2026-11-24.jsonl.gz', '2026-11-25.jsonl']);
-    const { records, problems } = await readHistory(ws.stateDir);
+    const { history, problems } = await readHistory(ws.stateDir);
     expect(problems).toEqual([]);
-    expect(records.map((r) => r.t)).toEqual(starts.slice(12));
-    expect(records[24 - 12]?.services.get('api')).toEqual({ status: 'down', latencyMs: [expect.any(Number)], restart: 'failed', alerts: 0 });
-    expect(records[48 - 12]?.services.get('api')).toMatchObject({ status: 'healed', restart: 'healed' });
+    expect(history.t).toEqual(starts.slice(12));
+    const api = history.services.get('api')!;
+    expect([statusAt(api, 24 - 12), api.restarts.get(24 - 12), api.alerts.get(24 - 12)]).toEqual(['down', 'failed', undefined]);
+    expect([statusAt(api, 48 - 12), api.restarts.get(48 - 12)]).toEqual(['healed', 'healed']);
+    expect(api.slowestMs.every((ms) => ms >= 0)).toBe(true);
 
     const now = ws.clock.now();
     const sum = (from: number, to: number) => alertsOf.slice(from, to).reduce((a, b) => a + b, 0);
-    expect(incidents(records, now).reverse()).toEqual([
+    expect(incidents(history, now).reverse()).toEqual([
       { service: 'api', startedAt: starts[70], endedAt: null, durationMs: now - starts[70]!, restarts: 2, restartsFailed: 2, alerts: sum(70, 72) },
-      { service: 'api', startedAt: starts[48], endedAt: starts[48]! + records[48 - 12]!.durationMs, durationMs: records[48 - 12]!.durationMs, restarts: 1, restartsFailed: 0, alerts: sum(48, 49) },
+      { service: 'api', startedAt: starts[48], endedAt: starts[48]! + history.durationMs[48 - 12]!, durationMs: history.durationMs[48 - 12], restarts: 1, restartsFailed: 0, alerts: sum(48, 49) },
       { service: 'api', startedAt: starts[24], endedAt: starts[27], durationMs: starts[27]! - starts[24]!, restarts: 3, restartsFailed: 3, alerts: sum(24, 28) },
     ]);
     // The down notice at the third failing scan and the resolved one; the healed notice.
     expect([sum(24, 28), sum(48, 49)]).toEqual([2, 1]);
 
     const loaded = await ws.load();
-    const view = withHistory(statusView(loaded, await ws.state(), now), (await readHistory(ws.stateDir, { since: statusHistorySince(now, loaded.manifest.interval) })).records, now);
-    const api = view.services.find((s) => s.name === 'api')!;
+    const view = withHistory(statusView(loaded, await ws.state(), now), (await readHistory(ws.stateDir, { since: statusHistorySince(now, loaded.manifest.interval) })).history, now);
+    const shown = view.services.find((s) => s.name === 'api')!;
     // Now is an hour after the last scan (11-25 12:00). 24 h: down since 10:00; 7 d and 30 d: down
     // 3 + 2 of the 60 hours kept (from 11-23 00:00), the healed scan counting as up.
-    expect(api.uptime['24h']).toBeCloseTo(22 / 24, 3);
-    expect(api.uptime['7d']).toBeCloseTo(55 / 60, 3);
-    expect(api.uptime['30d']).toBeCloseTo(55 / 60, 3);
-    expect(api.recentLatencyMs).toHaveLength(24);
+    expect(shown.uptime['24h']).toBeCloseTo(22 / 24, 3);
+    expect(shown.uptime['7d']).toBeCloseTo(55 / 60, 3);
+    expect(shown.uptime['30d']).toBeCloseTo(55 / 60, 3);
+    expect(shown.recentLatencyMs).toHaveLength(24);
     expect(view.services.find((s) => s.name === 'db')).toMatchObject({ uptime: { '24h': 1, '7d': 1, '30d': 1 } });
   }, 120_000);
 
@@ -93,8 +96,8 @@ describe('the history of full scans', () => {
     await set(ws, 'api-up', true);
     await ws.scan({ dryRun: true });
     await ws.scan({ only: ['api'] });
-    expect((await readHistory(ws.stateDir)).records).toEqual([]);
+    expect((await readHistory(ws.stateDir)).history.t).toEqual([]);
     await ws.scan();
-    expect((await readHistory(ws.stateDir)).records).toHaveLength(1);
+    expect((await readHistory(ws.stateDir)).history.t).toHaveLength(1);
   });
 });
