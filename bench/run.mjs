@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureHistory } from './lib/history.mjs';
 import { measure } from './lib/measure.mjs';
 import { endpoints, healManifest, monitControl } from './lib/workloads.mjs';
 
@@ -105,6 +106,9 @@ try {
   for (const n of [10, 100, 1000, 5000]) {
     row(`4. ${n} services`, 'heal', await heal(`scale-${n}`, healManifest(many.slice(0, n), { kind: 'port', stateDir: join(work, `scale-${n}`, 'state') }), n >= 1000 ? Math.min(RUNS, 3) : RUNS));
   }
+
+  // 5. The history every full scan appends to (issue 17): in-process, on the real store.
+  results.history = await measureHistory(work);
 } finally {
   stopAll();
   rmSync(work, { recursive: true, force: true });
@@ -119,11 +123,14 @@ results.figures = {
   'heal / monit (workload 2)': ratio(med('2. 200 HTTP checks', 'heal'), med('2. 200 HTTP checks', 'monit')),
   'heal / monit (workload 3)': ratio(med('3. 200 checks, 20 hang (1s)', 'heal'), med('3. 200 checks, 20 hang (1s)', 'monit')),
 };
+const append200 = results.history?.['append, 200 services (µs, median of 500)'];
+results.figures['history append, 200 services / workload 1 scan'] = append200 && med('1. 200 TCP checks', 'heal') ? `${Math.round((append200 / 1000 / med('1. 200 TCP checks', 'heal')) * 10000) / 100}%` : null;
 results.targets = {
   'workload 1 within 2x node -e 0': results.figures['heal / node -e 0 (workload 1)'] <= 2,
   'workload 3 within 1.5 s': med('3. 200 checks, 20 hang (1s)', 'heal') <= 1500,
   '5,000 services within 3 s': med('4. 5000 services', 'heal') <= 3000,
   '5,000 services within 150 MB': w['4. 5000 services']?.heal?.maxRssMb.median <= 150,
+  'history append within 1% of a 200-service scan': append200 / 1000 <= 0.01 * med('1. 200 TCP checks', 'heal'),
 };
 
 function ratio(a, b) {
@@ -149,5 +156,6 @@ function table(r) {
   lines.push('', '| figure | value |', '| --- | --- |');
   for (const [name, value] of Object.entries(r.figures)) lines.push(`| ${name} | ${value ?? 'n/a'} |`);
   for (const [name, ok] of Object.entries(r.targets)) lines.push(`| target: ${name} | ${ok ? 'met' : 'NOT met'} |`);
+  for (const [name, value] of Object.entries(r.history ?? {})) lines.push(`| history: ${name} | ${value} |`);
   return lines.join('\n');
 }

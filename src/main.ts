@@ -58,6 +58,15 @@ function buildProgram(): Command {
       process.exitCode = await statusCommand(options);
     });
 
+  withManifestOptions(program.command('incidents').description("the services' incidents from the history, newest first: when, how long, restarts, alerts"), STATE_DIR_HELP)
+    .option('--since <duration>', 'only incidents open at some time in this last while, e.g. 7d or 24h')
+    .option('--service <name>', 'only this service')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const { incidentsCommand } = await import('./commands/incidents.js');
+      process.exitCode = await incidentsCommand(options);
+    });
+
   withManifestOptions(program.command('maintenance').description('list the maintenance windows: which holds now, when each comes next'))
     .option('--json', 'print one JSON document')
     .action(async (options) => {

@@ -1,17 +1,22 @@
-import { formatDuration } from '../common/duration.js';
-import { STALE_INTERVALS, statusView, type StatusView } from '../status/view.js';
+import { formatDuration, formatLatency } from '../common/duration.js';
+import { readHistory } from '../history/store.js';
+import { formatShare, sparkline, statusHistorySince, withHistory, type StatusWithHistory } from '../history/summary.js';
+import { STALE_INTERVALS, statusView } from '../status/view.js';
 import { loadState } from '../state/store.js';
 import { openContext, print } from './context.js';
 
-/** `heal status`: what the state directory knows; runs no check and takes no lock. */
+/** `heal status`: what the state directory and the history know; runs no check and takes no lock. */
 export async function statusCommand(options: { config?: string; stateDir?: string; json?: boolean }): Promise<number> {
   const { loaded, logger, stateDir } = await openContext(options);
-  const view = statusView(loaded, await loadState(stateDir, logger, { readOnly: true }), Date.now());
-  await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
+  const now = Date.now();
+  const history = await readHistory(stateDir, { since: statusHistorySince(now, loaded.manifest.interval) });
+  for (const problem of history.problems) logger.warn({ stateDir }, `history: ${problem}`);
+  const view = withHistory(statusView(loaded, await loadState(stateDir, logger, { readOnly: true }), now), history.history, now);
+  await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view, Boolean(process.stdout.isTTY)));
   return 0;
 }
 
-function formatStatus(view: StatusView): string {
+function formatStatus(view: StatusWithHistory, tty: boolean): string {
   const head = view.lastScan
     ? `last scan ${formatDuration(view.lastScan.agoMs)} ago, took ${formatDuration(view.lastScan.durationMs)}, exit ${view.lastScan.exitCode}` +
       (view.lastScan.stale ? `\nWARNING: no scan for over ${STALE_INTERVALS} intervals (${formatDuration(STALE_INTERVALS * view.intervalMs)}): is the schedule running? (heal install …)` : '')
@@ -33,6 +38,8 @@ function formatStatus(view: StatusView): string {
       s.lastHeal ? `last restart ${s.lastHeal.result}${s.lastHeal.error ? ` (${s.lastHeal.error})` : ''}` : undefined,
       s.lastAlert ? `last alert ${s.lastAlert.level} ${s.lastAlert.kind} at ${s.lastAlert.at}` : undefined,
       s.healedHeldBack ? `${s.healedHeldBack.count} healed notice${s.healedHeldBack.count === 1 ? '' : 's'} held back by the cooldown` : undefined,
+      s.uptime['30d'] !== null ? `uptime ${formatShare(s.uptime['24h'])} 24h, ${formatShare(s.uptime['7d'])} 7d, ${formatShare(s.uptime['30d'])} 30d` : undefined,
+      tty && s.recentLatencyMs.length ? `latency ${sparkline(s.recentLatencyMs)} ${formatLatency(s.recentLatencyMs.at(-1)!)}` : undefined,
     ].filter(Boolean);
     return `${s.name.padEnd(width)}  ${parts.join(' · ')}`;
   });

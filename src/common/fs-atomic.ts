@@ -18,11 +18,11 @@ import { pidExists } from '../process/identity.js';
 const LEFTOVER_TEMP_AGE_MS = 60_000;
 
 /**
- * Replaces `path` with `text` atomically, the file ending with exactly `mode` (the umask cannot
- * take from it). The folder must exist. Throws the underlying error (ENOENT, EACCES, …); the
- * temp file is removed on failure.
+ * Replaces `path` with `text` (UTF-8) or bytes atomically, the file ending with exactly `mode`
+ * (the umask cannot take from it). The folder must exist. Throws the underlying error (ENOENT,
+ * EACCES, …); the temp file is removed on failure.
  */
-export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array, mode: number): Promise<void> {
   const dir = dirname(path);
   const name = basename(path);
   // Those of dead writers first: on a full disk, they may hold the very space this write needs.

@@ -152,6 +152,8 @@ export const manifestSchema = z.strictObject({
       timeout: duration.default(DEFAULT_HEARTBEAT_TIMEOUT_MS),
     })
     .optional(),
+  /** What each full scan leaves in `<state dir>/history/` (history/store.ts): kept for `keep`, older days deleted whole. @default keep 30d */
+  history: z.strictObject({ keep: duration.default(30 * 86_400_000) }).prefault({}),
   /** The whole scan's deadline; no check, restart or send runs past it. @default 60s */
   scan_timeout: duration.default(60_000),
   /** How many checks run at once. @default {@link DEFAULT_CONCURRENCY} */

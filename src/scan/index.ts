@@ -1,6 +1,7 @@
 /**
  * One pass: lock ─ load state ─ run checks (all at once) ─ decide ─ restart + verify (parents
- * first) ─ next state ─ save state (outbox included) ─ send ─ save state ─ metrics ─ unlock.
+ * first) ─ next state ─ save state (outbox included) ─ send ─ save state ─ history ─ metrics ─
+ * unlock.
  * The manifest is loaded by the caller first, so a bad manifest never touches the state
  * directory. This file is the choreography of the effects; what the state becomes is one pure
  * function (next-state.ts), and every decision lives in policy/ and alerts/manager.ts.
@@ -13,6 +14,7 @@ import { alertConfig, type AlertConfig } from '../alerts/levels.js';
 import type { Deps } from '../deps.js';
 import { HealError } from '../common/errors.js';
 import { heartbeatSummary, pingHeartbeat } from './heartbeat.js';
+import { recordScan } from '../history/scan.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { programProblemLines } from '../manifest/programs.js';
 import { maintenanceWindows, resolveServices, type ServiceConfig } from '../manifest/resolve.js';
@@ -100,6 +102,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const report: ScanReport = { ...scanReport(started, ended, Boolean(options.dryRun), next.reports, next.routed, final), ...(warnings.length ? { warnings } : {}) };
     final = { ...final, lastScan: { startedAt: started, durationMs: report.durationMs, exitCode: scanExitCode(report) } };
     if (!options.dryRun) stateSaved(report, await trySaveState(stateDir, final), deps);
+    // The history holds full scans only; a disk that refuses the line is a warning (history/scan.ts).
+    const unrecorded = partial ? undefined : await recordScan(stateDir, started, report, outcomes, { keepMs: manifest.history.keep, now: ended, logger: deps.logger });
+    if (unrecorded) report.warnings = [...(report.warnings ?? []), unrecorded];
     // A partial scan would drop the series of the services it did not check.
     if (!partial) await writeMetrics(options, report, final, alerts, ended);
     if (heartbeat) await ping(deps, startPing, () => pingHeartbeat(heartbeat.url, scanExitCode(report) === 0 ? 'success' : 'fail', heartbeatSummary(report), { timeoutMs: heartbeat.timeout }));

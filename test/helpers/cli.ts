@@ -61,7 +61,7 @@ export async function workspace(manifestText = '', options: { env?: Record<strin
       await writeFile(manifest, text);
     },
     heal(...args) {
-      const withState = ['scan', 'status', 'reset'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
+      const withState = ['scan', 'status', 'reset', 'incidents'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
       return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, env: { ...ownHome(dir), ...options.env } });
     },
     async cleanup() {

@@ -103,6 +103,7 @@ const WHERE: Record<string, readonly [text: string, shown: string]> = {
   interval: ['interval: 5m ', '5m'],
   'heartbeat.timeout': ['timeout: 10s }   # optional: pinged every scan', '10s'],
   scan_timeout: ['scan_timeout: 60s ', '60s'],
+  'history.keep': ['history: { keep: 30d }', '30d'],
   concurrency: ['concurrency: 64 ', '64'],
   'defaults.timeout': ['  timeout: 3s ', '3s'],
   'defaults.retries': ['  retries: 0 ', '0'],

@@ -9,6 +9,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { readHistory } from '../../src/history/store.js';
 import { ownIdentity } from '../../src/process/identity.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { emptyState, stateSchema } from '../../src/state/schema.js';
@@ -61,9 +62,10 @@ async function logLines(ws: Workspace): Promise<Record<string, unknown>[]> {
   return (await readFile(join(ws.dir, 'heal.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** What is left in the state directory besides the state file and the filler: no lock, no temp file. */
+/** What is left in the state directory besides the state file, the history's day files and the filler: no lock, no temp file. */
 async function leftovers(ws: Workspace): Promise<string[]> {
-  return (await readdir(ws.stateDir)).filter((name) => name !== 'state.json' && name !== 'filler');
+  const history = (await readdir(join(ws.stateDir, 'history')).catch(() => [])).filter((name) => !/^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name)).map((name) => `history/${name}`);
+  return [...(await readdir(ws.stateDir)).filter((name) => name !== 'state.json' && name !== 'filler' && name !== 'history'), ...history];
 }
 
 /** The next scan, on a disk with room again: it starts from the last good state and saves. */
@@ -161,6 +163,30 @@ describe.runIf(CAN_MOUNT)('a full or read-only state disk', () => {
     await fillWithTempOf('state.json');
     await saveState(fs.dir, emptyState());
     expect(await readdir(fs.dir)).toEqual(['state.json']);
+  });
+
+  it('a history the disk refuses (its own tmpfs, full, then read-only): a warning line, the state saved, exit 0', async () => {
+    await builtCli();
+    const ws = await workspace(MANIFEST);
+    await writeFile(join(ws.dir, 'up.flag'), '');
+    const fs = await tinyFs(join(ws.stateDir, 'history'));
+    await fs.fill(0);
+    const full = await ws.heal('scan', '--json');
+    expect(full.code, full.stderr).toBe(0);
+    const report = JSON.parse(full.stdout) as Report & { warnings?: string[] };
+    expect(report).toMatchObject({ stateSaved: true, services: [{ name: 'svc', status: 'up' }] });
+    expect(report.warnings).toEqual([expect.stringMatching(new RegExp(`^history not recorded: cannot append to ${join(ws.stateDir, 'history')}: ENOSPC: no space left on device.*; the scan went on \\(uptime has a gap for it\\)$`))]);
+    await fs.unfill();
+    await fs.readOnly();
+    const readOnly = await ws.heal('scan');
+    expect(readOnly.code, readOnly.stderr).toBe(0);
+    expect(readOnly.stdout).toMatch(/^warning: history not recorded: cannot append to .*: EROFS: read-only file system/m);
+    await fs.writable();
+    const next = await ws.heal('scan', '--json');
+    expect(next.code, next.stderr).toBe(0);
+    expect((JSON.parse(next.stdout) as { warnings?: string[] }).warnings).toBeUndefined();
+    // Only the scan on a writable disk left its line.
+    expect((await readHistory(ws.stateDir)).history.t).toHaveLength(1);
   });
 
   it("a live scan's lock on a full disk is still respected: exit 3, nothing restarted", async () => {
