@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { pidExists, probePid } from '../../src/process/identity.js';
@@ -64,9 +65,28 @@ async function probeAsNobody(pid: number): Promise<{ probe: string; exists: bool
     await compileStateModules(dir);
     const module = join(dir, 'src/process/identity.js');
     const code = `const m = await import(${JSON.stringify(module)}); console.log(JSON.stringify({ probe: m.probePid(${pid}), exists: m.pidExists(${pid}) }));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { uid: 65534, gid: 65534, cwd: '/', encoding: 'utf8', timeout: 20_000 });
+    const out = execFileSync(nodeForOthers(), ['--input-type=module', '-e', code], { uid: 65534, gid: 65534, cwd: '/', encoding: 'utf8', timeout: 20_000 });
     return JSON.parse(out) as { probe: string; exists: boolean };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A node binary another user may run: this one, unless it lies in a folder only its owner may
+ * enter (a Node installed into a private temp prefix), else the first on PATH that others may run.
+ */
+function nodeForOthers(): string {
+  const candidates = [process.execPath, ...(process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'node'))];
+  const found = candidates.find((path) => existsSync(path) && othersMayRun(path));
+  if (!found) throw new Error(`no node binary that uid 65534 may run (tried ${candidates.join(', ')})`);
+  return found;
+}
+
+/** The file and every folder above it have the execute bit for others. */
+function othersMayRun(path: string): boolean {
+  for (let at = path; ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (dirname(at) === at) return true;
   }
 }
