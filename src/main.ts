@@ -67,6 +67,13 @@ function buildProgram(): Command {
       process.exitCode = await incidentsCommand(options);
     });
 
+  withManifestOptions(program.command('page').description("write the status page: one HTML file of the services' state, uptime, latency and incidents"), STATE_DIR_HELP)
+    .option('--out <file>', "where to write it (default: the manifest's status_page)")
+    .action(async (options) => {
+      const { pageCommand } = await import('./commands/page.js');
+      process.exitCode = await pageCommand(options);
+    });
+
   withManifestOptions(program.command('maintenance').description('list the maintenance windows: which holds now, when each comes next'))
     .option('--json', 'print one JSON document')
     .action(async (options) => {

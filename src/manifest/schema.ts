@@ -144,6 +144,8 @@ export const manifestSchema = z.strictObject({
   interval: duration.default(300_000),
   /** Prometheus text file written after every scan, for node_exporter's textfile collector. */
   metrics_file: z.string().min(1).optional(),
+  /** A self-contained HTML status page rewritten after every full scan (page/), relative to this file. @default none */
+  status_page: z.string().min(1).optional(),
   /** Pinged at the start and end of every scan (healthchecks.io style): <url>/start, <url>, <url>/fail. */
   heartbeat: z
     .strictObject({

@@ -105,6 +105,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     // The history holds full scans only; a disk that refuses the line is a warning (history/scan.ts).
     const unrecorded = partial ? undefined : await recordScan(stateDir, started, report, outcomes, { keepMs: manifest.history.keep, now: ended, logger: deps.logger });
     if (unrecorded) report.warnings = [...(report.warnings ?? []), unrecorded];
+    // The status page (page/), only when the manifest asks: loaded then, and a failed write is a warning.
+    const unpaged = partial || !manifest.status_page ? undefined : await (await import('../page/scan.js')).statusPageAfterScan({ loaded, stateDir, state: final, now: ended, logger: deps.logger });
+    if (unpaged) report.warnings = [...(report.warnings ?? []), unpaged];
     // A partial scan would drop the series of the services it did not check.
     if (!partial) await writeMetrics(options, report, final, alerts, ended);
     if (heartbeat) await ping(deps, startPing, () => pingHeartbeat(heartbeat.url, scanExitCode(report) === 0 ? 'success' : 'fail', heartbeatSummary(report), { timeoutMs: heartbeat.timeout }));
