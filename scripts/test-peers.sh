@@ -11,6 +11,7 @@ peers=(
   systemd-container        # test/systemd/: systemd-nspawn boots a real systemd in a throwaway container
   time                     # test/reliability/hostile.test.ts: /usr/bin/time measures heal's peak memory
   faketime                 # .ci/run: the whole suite again with the clock 400 days ahead
+  chromium                 # test/page/page.browser.test.ts: a real browser opens the status page (through playwright-core)
 )
 
 missing=()
