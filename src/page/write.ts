@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../common/fs-atomic.js';
+import { errnoCode } from '../common/fs-errors.js';
 import { readHistory } from '../history/store.js';
 import { statusHistorySince } from '../history/summary.js';
 import type { Logger } from '../log/logger.js';
@@ -41,6 +42,17 @@ export async function writeStatusPage(path: string, { loaded, stateDir, state, n
     await writeFileAtomic(file, renderPage(pageModel(loaded, state, history, now)), PAGE_FILE_MODE);
     return { ok: true, path: file };
   } catch (error) {
-    return { ok: false, error: `status page not written: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, error: `status page not written: cannot write ${file}: ${reason(error)}; give status_page (or --out) a file in a folder heal may write` };
   }
+}
+
+/** What a failed write means, in words. */
+function reason(error: unknown): string {
+  const code = errnoCode(error);
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a part of its path is a file, not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EROFS') return 'a read-only file system';
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
