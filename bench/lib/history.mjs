@@ -30,9 +30,9 @@ function prng(seed) {
 }
 
 /** A scan of `count` services with two checks each: latencies near each service's own, now and then one down. */
-function scanMaker(count, seed = 17) {
+function scanMaker(count, seed = 17, nameOf = (i) => `service-${String(i).padStart(3, '0')}`) {
   const next = prng(seed);
-  const names = Array.from({ length: count }, (_, i) => `service-${String(i).padStart(3, '0')}`);
+  const names = Array.from({ length: count }, (_, i) => nameOf(i));
   const base = names.map(() => [1 + Math.floor(next() * 5), 5 + Math.floor(next() * 120)]);
   return (t) => ({
     t,
@@ -45,9 +45,9 @@ function scanMaker(count, seed = 17) {
   });
 }
 
-/** Appends `days` days of scans every `every` ms ending at `end`, as the scans would; returns how many. */
-export async function fillHistory(store, stateDir, { services, days, every = 5 * MIN, end, keepMs = 30 * DAY }) {
-  const scan = scanMaker(services);
+/** Appends `days` days of scans every `every` ms ending at `end`, as the scans would (services named by `nameOf(i)`); returns how many. */
+export async function fillHistory(store, stateDir, { services, days, every = 5 * MIN, end, keepMs = 30 * DAY, nameOf }) {
+  const scan = scanMaker(services, 17, nameOf);
   let count = 0;
   for (let t = end - days * DAY; t < end; t += every, count++) await store.appendRecord(stateDir, scan(t), { keepMs, now: t });
   return count;

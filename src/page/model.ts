@@ -8,7 +8,7 @@ import type { LoadedManifest } from '../manifest/load.js';
 import { incidents, incidentsSince, type Incident } from '../history/incidents.js';
 import { ABSENT, type History } from '../history/series.js';
 import { withHistory } from '../history/summary.js';
-import { knownSpans, uptimeBetween, type Uptime } from '../history/uptime.js';
+import { knownSpans, type Span, type Uptime } from '../history/uptime.js';
 import { STALE_INTERVALS, statusView } from '../status/view.js';
 import type { State } from '../state/schema.js';
 
@@ -63,11 +63,7 @@ export function pageModel(loaded: LoadedManifest, state: State, history: History
   const all = incidents(history, now);
   const firstDay = utcDayStart(now) - (PAGE_DAYS - 1) * DAY_MS;
   const services = view.services.map((s): PageService => {
-    const spans = knownSpans(history, s.name, now, intervalMs);
-    const days: PageDay[] = [];
-    for (let from = firstDay; from <= now; from += DAY_MS) {
-      days.push({ day: new Date(from).toISOString().slice(0, 10), uptime: uptimeBetween(spans, from, Math.min(from + DAY_MS, now)) });
-    }
+    const days = dayUptimes(knownSpans(history, s.name, now, intervalMs), firstDay, now);
     const own = incidentsSince(all.filter((i) => i.service === s.name), now - PAGE_DAYS * DAY_MS).reverse();
     const ended = own.filter((i) => i.endedAt !== null);
     const description = loaded.manifest.services[s.name]?.description;
@@ -94,6 +90,28 @@ export function pageModel(loaded: LoadedManifest, state: State, history: History
     stale: view.lastScan?.stale ?? false,
     services,
   };
+}
+
+/**
+ * The uptime of each UTC day from `firstDay` to `now`'s: per day what {@link uptimeBetween} gives
+ * for it, in one pass over the spans (each is split at the midnights it spans) instead of one per day.
+ */
+export function dayUptimes(spans: readonly Span[], firstDay: number, now: number): PageDay[] {
+  const count = Math.floor((now - firstDay) / DAY_MS) + 1;
+  const up = new Array<number>(count).fill(0);
+  const known = new Array<number>(count).fill(0);
+  for (const span of spans) {
+    let from = Math.max(span.from, firstDay);
+    const to = Math.min(span.to, now);
+    while (from < to) {
+      const day = Math.floor((from - firstDay) / DAY_MS);
+      const end = Math.min(to, firstDay + (day + 1) * DAY_MS);
+      known[day]! += end - from;
+      if (span.up) up[day]! += end - from;
+      from = end;
+    }
+  }
+  return known.map((k, day) => ({ day: new Date(firstDay + day * DAY_MS).toISOString().slice(0, 10), uptime: k > 0 ? up[day]! / k : null }));
 }
 
 /** The slowest check's latency of each scan from `since` on that ran a check of `service`. */

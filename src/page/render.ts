@@ -17,6 +17,8 @@ import { PAGE_CSS } from './style.js';
  * the page says (`data-last-scan`, `data-stale-after`), hides it otherwise, and says how long ago.
  */
 const STALE_SCRIPT = `(function(){var r=document.documentElement,l=Number(r.getAttribute('data-last-scan')),s=Number(r.getAttribute('data-stale-after')),w=document.getElementById('stale'),a=document.getElementById('ago');if(!l||!w)return;var m=Date.now()-l;w.hidden=!(m>s);if(a){var n=Math.max(0,Math.round(m/60000));a.textContent=n<120?n+' min ago':Math.round(n/60)+' h ago';}})();`;
+/** The most points a latency chart draws (a day of five-minute scans is 288). */
+const CHART_POINTS = 144;
 const SCRIPT_HASH = createHash('sha256').update(STALE_SCRIPT).digest('base64');
 
 /** A share as the page shows it: `99.65%` (as `heal status`), `—` when nothing is known. */
@@ -107,11 +109,22 @@ function renderLatency(s: PageService): string {
   const span = Math.max(1, s.latency.at(-1)!.t - from);
   const W = 600;
   const H = 60;
-  const points = s.latency.map((p) => `${round(((p.t - from) / span) * W)},${round(H - 2 - (p.ms / max) * (H - 4))}`).join(' ');
+  const points = peaks(s.latency, from, span).map((p) => `${round(((p.t - from) / span) * W)},${round(H - 2 - (p.ms / max) * (H - 4))}`).join(' ');
   const said = `slowest check per scan: median ${formatLatency(median)}, highest ${formatLatency(Math.max(...values))}, last ${formatLatency(values.at(-1)!)}`;
   return `<h3>Latency, last 24 hours</h3>
 <svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="Latency chart: ${said}"><title>${said}</title><polyline vector-effect="non-scaling-stroke" points="${points}"/></svg>
 <p class="muted">${said.charAt(0).toUpperCase()}${said.slice(1)} (scale 0 to ${formatLatency(max)}).</p>`;
+}
+
+/** At most {@link CHART_POINTS} points: the slowest of each slice of the time, so no spike is lost. */
+function peaks(points: readonly { t: number; ms: number }[], from: number, span: number): { t: number; ms: number }[] {
+  if (points.length <= CHART_POINTS) return [...points];
+  const slices: ({ t: number; ms: number } | undefined)[] = new Array(CHART_POINTS);
+  for (const p of points) {
+    const i = Math.min(CHART_POINTS - 1, Math.floor(((p.t - from) / span) * CHART_POINTS));
+    if (!slices[i] || p.ms > slices[i]!.ms) slices[i] = p;
+  }
+  return slices.filter((p) => p !== undefined);
 }
 
 function renderChecks(s: PageService): string {
