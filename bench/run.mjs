@@ -8,6 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureHistory } from './lib/history.mjs';
+import { fillBenchHistory, measurePage } from './lib/page.mjs';
 import { measure } from './lib/measure.mjs';
 import { endpoints, healManifest, monitControl } from './lib/workloads.mjs';
 
@@ -109,6 +110,17 @@ try {
 
   // 5. The history every full scan appends to (issue 17): in-process, on the real store.
   results.history = await measureHistory(work);
+
+  // 6. A scan of 50 services over 30 days of history, without and with the status page (issue 17, part 3).
+  for (const [subject, page] of [['heal, history', false], ['heal, history + status page', true]]) {
+    const name = page ? 'history-page' : 'history-only';
+    const stateDir = join(work, `${name}-state`);
+    await fillBenchHistory(work, stateDir, { services: 50, days: 30, end: Date.now() });
+    const manifest = healManifest(tcp.slice(0, 50), { kind: 'port', stateDir }) + (page ? `status_page: ${JSON.stringify(join(work, `${name}-page`, 'index.html'))}\n` : '');
+    row('6. 50 services, 30 days of history', subject, await heal(name, manifest));
+  }
+  // The page alone: reading the month, the model, the HTML (node bench/page.mjs gives the same).
+  results.page = await measurePage(work);
 } finally {
   stopAll();
   rmSync(work, { recursive: true, force: true });
@@ -125,6 +137,9 @@ results.figures = {
 };
 const append200 = results.history?.['append, 200 services (µs, median of 500)'];
 results.figures['history append, 200 services / workload 1 scan'] = append200 && med('1. 200 TCP checks', 'heal') ? `${Math.round((append200 / 1000 / med('1. 200 TCP checks', 'heal')) * 10000) / 100}%` : null;
+const paged = med('6. 50 services, 30 days of history', 'heal, history + status page');
+const unpaged = med('6. 50 services, 30 days of history', 'heal, history');
+results.figures['status page: added to a scan of 50 services with 30 days of history (ms)'] = paged && unpaged ? Math.round((paged - unpaged) * 10) / 10 : null;
 results.targets = {
   'workload 1 within 2x node -e 0': results.figures['heal / node -e 0 (workload 1)'] <= 2,
   'workload 3 within 1.5 s': med('3. 200 checks, 20 hang (1s)', 'heal') <= 1500,
@@ -157,5 +172,6 @@ function table(r) {
   for (const [name, value] of Object.entries(r.figures)) lines.push(`| ${name} | ${value ?? 'n/a'} |`);
   for (const [name, ok] of Object.entries(r.targets)) lines.push(`| target: ${name} | ${ok ? 'met' : 'NOT met'} |`);
   for (const [name, value] of Object.entries(r.history ?? {})) lines.push(`| history: ${name} | ${value} |`);
+  for (const [name, value] of Object.entries(r.page ?? {})) lines.push(`| status page: ${name} | ${value} |`);
   return lines.join('\n');
 }
