@@ -16,11 +16,6 @@ import { chromium } from 'playwright-core';
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const DOCS = join(ROOT, 'docs');
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 120_000,
-};
 
 if (!existsSync(CLI)) {
   process.stderr.write(`screenshots: ${CLI} is missing: run npm run build first\n`);
@@ -31,7 +26,7 @@ const work = await mkdtemp(join(tmpdir(), 'heal-screenshots-'));
 try {
   const bundled = join(work, 'page-fixture.mjs');
   await build({ entryPoints: [join(ROOT, 'test', 'fixtures', 'page-fixture.ts')], outfile: bundled, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
-  const { buildPageFixture } = await import(pathToFileURL(bundled).href);
+  const { buildPageFixture, CHROMIUM_LAUNCH } = await import(pathToFileURL(bundled).href);
   await mkdir(join(work, 'site'));
   const fixture = await buildPageFixture(join(work, 'site'), Date.now());
   const env = { ...process.env, HOME: join(work, 'home'), HEAL_CONFIG: '', HEAL_STATE_DIR: '', FORCE_COLOR: '1', COLUMNS: '160' };
@@ -44,7 +39,7 @@ try {
   await writeFile(terminal, terminalHtml(`$ heal status\n${status}`));
 
   await mkdir(DOCS, { recursive: true });
-  const browser = await chromium.launch(LAUNCH);
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const shot = async (file, out, viewport) => {
       const tab = await (await browser.newContext({ viewport })).newPage();

@@ -20,18 +20,11 @@ import { pageShare } from '../../src/page/render.js';
 import { writeStatusPage } from '../../src/page/write.js';
 import { statusView } from '../../src/status/view.js';
 import { loadState } from '../../src/state/store.js';
-import { buildPageFixture, DB_ERROR, HOSTILE_DESCRIPTION, type PageFixture } from '../fixtures/page-fixture.js';
+import { buildPageFixture, CHROMIUM_LAUNCH, DB_ERROR, HOSTILE_DESCRIPTION, type PageFixture } from '../fixtures/page-fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const MIN = 60_000;
-
-/** How the test starts chromium here: without the background-networking flags its connections are refused. */
-export const CHROMIUM_LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 120_000,
-};
 
 let dir: string;
 let fixture: PageFixture;
