@@ -1,12 +1,21 @@
 /**
  * heal installed the way people install CLIs, with the real npm into temporary prefixes: from a
- * `git+file://` URL of a fresh clone of this repository's HEAD (npm installs its devDependencies
- * and runs `prepare`, which builds dist/) and from the tarball `npm pack` makes. Each installed
- * `heal` must run: --version, validate, a scan against a real port, and `heal install … --print`
- * naming the installed copy's cli.js (its realpath) and the node that runs it.
+ * `git+file://` URL of a fresh clone of this repository's HEAD, and from the tarball `npm pack`
+ * makes in a checkout. Each installed `heal` must run: --version, validate, a scan against a real
+ * port, and `heal install … --print` naming the installed copy's cli.js (its realpath) and the
+ * node that runs it.
+ *
+ * From git, the route is `npm pack <git URL>` (npm clones it, installs its devDependencies and
+ * runs `prepare`, which builds dist/), then `npm install -g` of that tarball: a plain
+ * `npm install -g <git URL>` of a package with a `prepare` script is broken by npm itself — it
+ * exports `global=true` to the install it runs in the clone, which links the global package to
+ * that temporary clone and leaves `heal` pointing at nothing (npm/cli#4148, #6984, #8440; seen
+ * here with npm 11.19).
  *
  * The installs download heal's dependencies from the npm registry (into one npm cache of this
- * file's, so the second install reuses what the first fetched): minutes on a loaded machine.
+ * file's, so later installs reuse what the first fetched): minutes on a loaded machine. npm runs
+ * on the real clock: the registry's TLS certificates are judged by it (CI's +400 days run would
+ * find them expired), so faketime's variables are left out of npm's environment.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -28,6 +37,11 @@ let port = 0;
 /** PATH with the node running the tests first: npm, and `#!/usr/bin/env node`, find that node. */
 const PATH = [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter);
 
+/** The environment without faketime's preload: npm's TLS needs the real date. */
+function realClock(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME')));
+}
+
 type Run = { code: number; stdout: string; stderr: string };
 
 function run(file: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
@@ -37,7 +51,7 @@ function run(file: string, args: readonly string[], options: { cwd?: string; tim
       args,
       {
         cwd: options.cwd ?? dir,
-        env: { ...process.env, PATH, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false', HEAL_CONFIG: '', HEAL_STATE_DIR: '' },
+        env: { ...(file === 'npm' ? realClock(process.env) : process.env), PATH, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false', HEAL_CONFIG: '', HEAL_STATE_DIR: '' },
         timeout: options.timeoutMs ?? 60_000,
         maxBuffer: 32 * 1024 * 1024,
       },
@@ -67,6 +81,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** The one heal-<version>.tgz npm pack wrote into `packs`. */
+async function onlyTarball(packs: string): Promise<string> {
+  const tarballs = (await readdir(packs)).filter((name) => /^heal-\d+\.\d+\.\d+\.tgz$/.test(name));
+  expect(tarballs, 'npm pack wrote heal-<version>.tgz').toHaveLength(1);
+  return join(packs, tarballs[0] as string);
+}
+
 /** Runs the installed heal through `<prefix>/bin/heal` and checks what a user would run first. */
 async function expectWorkingHeal(prefix: string): Promise<void> {
   const heal = join(prefix, 'bin', 'heal');
@@ -93,11 +114,15 @@ async function expectWorkingHeal(prefix: string): Promise<void> {
 }
 
 describe('npm install -g', () => {
-  it('from a git+file:// URL of a fresh clone: prepare builds dist/ and heal runs from the prefix', async () => {
+  it('from a git+file:// URL of a fresh clone: npm pack of the URL builds dist/ (prepare), and heal runs from the prefix', async () => {
+    const packs = join(dir, 'git-packs');
+    await mkdir(packs);
+    await ok('npm', ['pack', '--silent', '--pack-destination', packs, `git+file://${clone}`], { timeoutMs: INSTALL_TIMEOUT_MS });
+    const tarball = await onlyTarball(packs);
     const prefix = join(dir, 'from-git');
-    await ok('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', `git+file://${clone}`], { timeoutMs: INSTALL_TIMEOUT_MS });
+    await ok('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeoutMs: INSTALL_TIMEOUT_MS });
     await expectWorkingHeal(prefix);
-  }, INSTALL_TIMEOUT_MS + 120_000);
+  }, 2 * INSTALL_TIMEOUT_MS + 120_000);
 
   it('from the tarball npm pack makes (prepare builds it into the tarball): heal runs from the prefix', async () => {
     // A developer's checkout: the repository's own node_modules, as after npm ci.
@@ -105,10 +130,9 @@ describe('npm install -g', () => {
     const packs = join(dir, 'packs');
     await mkdir(packs);
     await ok('npm', ['pack', '--silent', '--pack-destination', packs], { cwd: clone, timeoutMs: 300_000 });
-    const [tarball] = (await readdir(packs)).filter((name) => /^heal-\d+\.\d+\.\d+\.tgz$/.test(name));
-    expect(tarball, 'npm pack wrote heal-<version>.tgz').toBeDefined();
+    const tarball = await onlyTarball(packs);
     const prefix = join(dir, 'from-tarball');
-    await ok('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(packs, tarball as string)], { timeoutMs: INSTALL_TIMEOUT_MS });
+    await ok('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeoutMs: INSTALL_TIMEOUT_MS });
     await expectWorkingHeal(prefix);
   }, INSTALL_TIMEOUT_MS + 120_000);
 });
