@@ -42,8 +42,9 @@ export function judgeManifest(path: string, problems: readonly string[], restart
   if (own.length === 0) return [pass(`manifest ${path} is valid`)];
   return own.map((line) => {
     const unset = UNSET.exec(line);
-    return unset
-      ? fail(`manifest: ${line}`, `export ${unset[2]} in the environment heal runs with, the schedule's too`)
-      : fail(`manifest: ${line}`, `fix it in ${path} (heal validate checks it)`);
+    if (unset) return fail(`manifest: ${line}`, `export ${unset[2]} in the environment heal runs with, the schedule's too`);
+    // The file itself (missing, unreadable, not a file, too loose for root): its line says what.
+    if (line.startsWith(`${path}: `)) return fail(`manifest: ${line}`, 'point --config (or $HEAL_CONFIG) at your services.yaml, or change the file as the line says');
+    return fail(`manifest: ${line}`, `fix it in ${path} (heal validate checks it)`);
   });
 }

@@ -170,6 +170,9 @@ describe('the manifest and the channels', () => {
     ]);
     expect(judgeManifest('services.yaml', problems, false)).toHaveLength(3);
     expect(judgeManifest('services.yaml', [], true).map(findingLine)).toEqual(['✓ manifest services.yaml is valid']);
+    expect(judgeManifest('/h/services.yaml', ['/h/services.yaml: cannot read the manifest (no such file)'], false).map(findingLine)).toEqual([
+      '✗ manifest: /h/services.yaml: cannot read the manifest (no such file) — point --config (or $HEAL_CONFIG) at your services.yaml, or change the file as the line says',
+    ]);
   });
 
   it('names a channel whose variable is not set, and each test send', () => {
