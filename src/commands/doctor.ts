@@ -42,7 +42,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<number> {
   findings.push(...judgeManifest(path, facts.problems, loaded !== undefined));
   if (loaded) findings.push(...(await gatherRestarts({ ...facts, loaded }, deps)).map((fact) => judgeRestart(fact, path)));
 
-  const schedules = await gatherSchedules(home, env);
+  const schedules = await gatherSchedules(home, env, deps);
   findings.push(...judgeSchedules(schedules, { cli: cliPath(), config: path }, process.platform));
 
   if (loaded) {

@@ -13,7 +13,8 @@ import type { Deps } from '../deps.js';
 import { CRON_MARKER } from '../install/cron.js';
 import { readCrontab } from '../install/crontab.js';
 import { DEFAULT_LAUNCHD_LABEL, plistPath } from '../install/launchd.js';
-import { SYSTEMD_SERVICE, systemdUserDir } from '../install/systemd.js';
+import { shellQuote } from '../install/shell.js';
+import { SYSTEMD_ENABLE, SYSTEMD_SERVICE, SYSTEMD_TIMER, systemdUserDir } from '../install/systemd.js';
 import { loadManifest, type LoadedManifest } from '../manifest/load.js';
 import type { PathSegment } from '../manifest/interpolate.js';
 import { lineFinder } from '../manifest/locate.js';
@@ -122,7 +123,7 @@ export async function gatherRestarts(facts: ManifestFacts & { loaded: LoadedMani
  * marker (no crontab program, or none for this user: none), `heal-scan.service` in the user unit
  * folder, and the LaunchAgent plist of the default label.
  */
-export async function gatherSchedules(home: string, env: Env): Promise<InstalledSchedule[]> {
+export async function gatherSchedules(home: string, env: Env, deps: Pick<Deps, 'exec' | 'env' | 'now'>): Promise<InstalledSchedule[]> {
   const found: InstalledSchedule[] = [];
   const table = await readCrontab(env as NodeJS.ProcessEnv).catch(() => '');
   for (const line of table.split('\n')) if (line.includes(CRON_MARKER)) found.push({ kind: 'cron', where: 'your crontab', text: line });
@@ -131,9 +132,24 @@ export async function gatherSchedules(home: string, env: Env): Promise<Installed
     ['launchd', plistPath(home, DEFAULT_LAUNCHD_LABEL)],
   ] as const) {
     const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text !== undefined) found.push({ kind, where: path, text });
+    if (text !== undefined) found.push({ kind, where: path, text, active: kind === 'systemd' ? await timerEnabled(deps) : await agentLoaded(deps, path) });
   }
   return found;
+}
+
+/** Whether the user manager has heal-scan.timer enabled (`systemctl --user is-enabled`). */
+async function timerEnabled(deps: Pick<Deps, 'exec' | 'env'>): Promise<NonNullable<InstalledSchedule['active']>> {
+  const asked = await runSystemctl(deps, true, ['is-enabled', SYSTEMD_TIMER], { timeoutMs: SUPERVISOR_TIMEOUT_MS, user: 'install' });
+  if (asked.ok) return { ok: true };
+  return { ok: false, reason: `${SYSTEMD_TIMER} is not enabled (${asked.error})`, fix: SYSTEMD_ENABLE };
+}
+
+/** Whether launchd has heal's LaunchAgent loaded (`launchctl print`, gui then user domain). */
+async function agentLoaded(deps: Pick<Deps, 'exec' | 'now'>, plist: string): Promise<NonNullable<InstalledSchedule['active']>> {
+  const { target, printed } = await printJob(deps, DEFAULT_LAUNCHD_LABEL, undefined, { timeoutMs: SUPERVISOR_TIMEOUT_MS, user: 'install' });
+  if (printed.ok) return { ok: true };
+  const domain = target.slice(0, target.length - DEFAULT_LAUNCHD_LABEL.length - 1);
+  return { ok: false, reason: `launchd has not loaded it (${printed.error})`, fix: `launchctl bootstrap ${domain} ${shellQuote(plist)}` };
 }
 
 /** A stat of the state directory, as heal scan sees it (a link followed). */

@@ -13,8 +13,11 @@ import { fail, pass, type Finding } from './finding.js';
 /** Which scheduler a schedule is for. */
 export type ScheduleKind = 'cron' | 'systemd' | 'launchd';
 
-/** One schedule found: its scheduler, where it lives (a file, or "your crontab") and its text. */
-export type InstalledSchedule = { kind: ScheduleKind; where: string; text: string };
+/**
+ * One schedule found: its scheduler, where it lives (a file, or "your crontab"), its text and,
+ * for a unit file or plist, whether the scheduler has it (the timer enabled, the job loaded).
+ */
+export type InstalledSchedule = { kind: ScheduleKind; where: string; text: string; active?: { ok: true } | { ok: false; reason: string; fix: string } };
 
 /** What a schedule of this heal must name. */
 export type ExpectedJob = { cli: string; config: string };
@@ -47,7 +50,10 @@ export function judgeSchedules(found: readonly InstalledSchedule[], expected: Ex
     const runsThisHeal = schedule.text.includes(written(schedule.kind, expected.cli));
     const onThisManifest = schedule.text.includes(written(schedule.kind, expected.config));
     const what = `schedule (${schedule.kind}, ${schedule.where})`;
-    if (runsThisHeal && onThisManifest) return pass(`${what} runs this heal (${expected.cli}) on ${expected.config}`);
+    if (runsThisHeal && onThisManifest) {
+      if (schedule.active && !schedule.active.ok) return fail(`${what} runs this heal on ${expected.config}, but ${schedule.active.reason}`, schedule.active.fix);
+      return pass(`${what} runs this heal (${expected.cli}) on ${expected.config}`);
+    }
     const wrong = [runsThisHeal ? '' : `does not run this heal (${expected.cli})`, onThisManifest ? '' : `does not scan ${expected.config}`].filter(Boolean).join(' and ');
     return fail(`${what} ${wrong}`, `re-run ${installCommandFor(schedule.kind, expected.config)} with this heal`);
   });

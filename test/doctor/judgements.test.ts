@@ -102,6 +102,15 @@ describe('the schedule', () => {
     expect(finding?.ok).toBe(ok);
   });
 
+  it('a unit file or plist the scheduler has not taken up fails with the command that does it', () => {
+    const unit = `ExecStart=/usr/bin/node ${expected.cli} scan --config ${expected.config}\n`;
+    const off = { ok: false as const, reason: 'heal-scan.timer is not enabled (disabled)', fix: 'systemctl --user daemon-reload && systemctl --user enable --now heal-scan.timer' };
+    expect(judgeSchedules([{ kind: 'systemd', where: '/u/heal-scan.service', text: unit, active: off }], expected, 'linux').map(findingLine)).toEqual([
+      `✗ schedule (systemd, /u/heal-scan.service) runs this heal on ${expected.config}, but heal-scan.timer is not enabled (disabled) — systemctl --user daemon-reload && systemctl --user enable --now heal-scan.timer`,
+    ]);
+    expect(judgeSchedules([{ kind: 'systemd', where: '/u/heal-scan.service', text: unit, active: { ok: true } }], expected, 'linux')[0]?.ok).toBe(true);
+  });
+
   it('a schedule of another copy of heal names the fix', () => {
     const [finding] = judgeSchedules([{ kind: 'cron', where: 'your crontab', text: cronLine.replace(expected.cli, '/old/cli.js') }], expected, 'linux');
     expect(findingLine(finding!)).toBe(
