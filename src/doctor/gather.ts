@@ -20,7 +20,7 @@ import type { PathSegment } from '../manifest/interpolate.js';
 import { lineFinder } from '../manifest/locate.js';
 import { programProblemLines } from '../manifest/programs.js';
 import { stateFile } from '../state/store.js';
-import { printJob } from '../supervisors/launchctl.js';
+import { LAUNCHCTL_EXIT, printJob } from '../supervisors/launchctl.js';
 import { parseShow, runSystemctl } from '../supervisors/systemctl.js';
 import type { LastScanFact } from './last-scan.js';
 import { unsetVariables, type UnsetVariable } from './manifest.js';
@@ -149,7 +149,8 @@ async function agentLoaded(deps: Pick<Deps, 'exec' | 'now'>, plist: string): Pro
   const { target, printed } = await printJob(deps, DEFAULT_LAUNCHD_LABEL, undefined, { timeoutMs: SUPERVISOR_TIMEOUT_MS, user: 'install' });
   if (printed.ok) return { ok: true };
   const domain = target.slice(0, target.length - DEFAULT_LAUNCHD_LABEL.length - 1);
-  return { ok: false, reason: `launchd has not loaded it (${printed.error})`, fix: `launchctl bootstrap ${domain} ${shellQuote(plist)}` };
+  const why = printed.exitCode === LAUNCHCTL_EXIT.noSuchService ? `launchd has not loaded it (${target})` : `launchd cannot say whether it has loaded it (${printed.error})`;
+  return { ok: false, reason: why, fix: `launchctl bootstrap ${domain} ${shellQuote(plist)}` };
 }
 
 /** A stat of the state directory, as heal scan sees it (a link followed). */

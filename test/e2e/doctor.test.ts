@@ -125,4 +125,21 @@ describe('heal doctor', () => {
     expect(hooked).toBe(1);
     expect(result.code).toBe(0);
   });
+
+  it('finds the LaunchAgent heal install launchd wrote, says it is not loaded with the bootstrap line, and passes it once loaded', { timeout: 120_000 }, async () => {
+    const ws = await setUp('com.example.mac', 0o755, { HEAL_DOCTOR_HOOK_URL: hookUrl });
+    const installed = await ws.heal('install', 'launchd');
+    expect(installed.code, installed.stderr).toBe(0);
+    const plist = join(ws.dir, 'home', 'Library', 'LaunchAgents', 'com.heal.scan.plist');
+    const schedule = (lines: string) => lines.split('\n').find((line) => line.includes('schedule (launchd'));
+
+    const before = await ws.heal('doctor');
+    expect(schedule(before.stdout)).toBe(
+      `✗ schedule (launchd, ${plist}) runs this heal on ${ws.manifest}, but launchd has not loaded it (gui/${UID}/com.heal.scan) — launchctl bootstrap gui/${UID} ${plist}`,
+    );
+
+    await launchctl.scenario({ jobs: { [`gui/${UID}/com.heal.scan`]: { program: [process.execPath, CLI, 'scan', '--config', ws.manifest], plist } } });
+    const after = await ws.heal('doctor');
+    expect(schedule(after.stdout)).toBe(`✓ schedule (launchd, ${plist}) runs this heal (${CLI}) on ${ws.manifest}`);
+  });
 });
