@@ -43,7 +43,7 @@ const UNSET_STAND_IN = 'http://127.0.0.1/heal-doctor-unset';
 export type ManifestFacts = { problems: string[]; unset: UnsetVariable[]; loaded?: LoadedManifest; text?: string };
 
 /**
- * Loads the manifest (uncached) and its program problems, as `heal validate` does. When the only
+ * Loads the manifest (uncached) and its program problems, as `heal validate` does. When the
  * environment leaves variables unset, it is loaded again with a stand-in for each, so that doctor
  * can still judge the rest (and what only the missing values caused is not reported twice).
  */
