@@ -124,6 +124,16 @@ function buildProgram(): Command {
     process.exitCode = await installCommand(target, options);
   });
 
+  withManifestOptions(
+    program.command('doctor').description('check the set-up: manifest, restart targets, schedule, last scan, state folder, Node, alert channels'),
+    `${STATE_DIR_HELP} (default: $HEAL_STATE_DIR, else state_dir, else ~/.local/state/heal)`,
+  )
+    .option('--send', 'also send a test notice through each alert channel')
+    .action(async (options) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      process.exitCode = await doctorCommand(options);
+    });
+
   const alert = program.command('alert').description('alert channels');
   withManifestOptions(
     alert

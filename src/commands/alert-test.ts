@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { sendToChannel } from '../alerts/channels/index.js';
 import { alertConfig, LEVELS } from '../alerts/levels.js';
-import type { Message } from '../alerts/types.js';
+import type { Message, SendOutcome } from '../alerts/types.js';
+import type { LoadedManifest } from '../manifest/load.js';
+import type { Logger } from '../log/logger.js';
 import { createDeps } from '../deps.js';
 import { HealError } from '../common/errors.js';
 import type { AlertLevel } from '../alerts/schema.js';
@@ -18,9 +20,27 @@ export async function alertTestCommand(options: { config?: string; channel?: str
     if (!Object.hasOwn(config.channels, options.channel)) throw new HealError('usage', `alert test --channel ${options.channel}: no channel of that name (have: ${Object.keys(config.channels).join(', ')})`);
     names = [options.channel];
   }
+  const results = await sendTestNotices(loaded, logger, names, level);
+  const lines = results.map(({ channel, outcome }) => (outcome.ok ? `${channel}: sent` : `${channel}: FAILED: ${outcome.error}${outcome.retryable ? ' (transient)' : ''}`));
+  await print(`${lines.join('\n')}\n`);
+  return results.every((r) => r.outcome.ok) ? 0 : 1;
+}
+
+/**
+ * Sends one test notice of `level` through each of the channels `names`, all at once, each within
+ * its own timeout (5 s for a channel without one); `sendToChannel` never throws. Also used by
+ * `heal doctor --send`.
+ */
+export async function sendTestNotices(
+  loaded: LoadedManifest,
+  logger: Logger,
+  names: readonly string[],
+  level: AlertLevel,
+): Promise<{ channel: string; outcome: SendOutcome }[]> {
+  const config = alertConfig(loaded.manifest);
   const deps = createDeps(logger);
   const now = Date.now();
-  const results = await Promise.all(
+  return Promise.all(
     names.map(async (channel) => {
       const spec = config.channels[channel]!;
       const timeoutMs = 'timeout' in spec ? spec.timeout : 5_000;
@@ -39,7 +59,4 @@ export async function alertTestCommand(options: { config?: string; channel?: str
       return { channel, outcome };
     }),
   );
-  const lines = results.map(({ channel, outcome }) => (outcome.ok ? `${channel}: sent` : `${channel}: FAILED: ${outcome.error}${outcome.retryable ? ' (transient)' : ''}`));
-  await print(`${lines.join('\n')}\n`);
-  return results.every((r) => r.outcome.ok) ? 0 : 1;
 }

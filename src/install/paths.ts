@@ -24,9 +24,13 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
   }
 }
 
-/** The built CLI (`<package>/dist/cli.js`) that a schedule runs, as an absolute path. */
+/**
+ * The built CLI (`<package>/dist/cli.js`) that a schedule runs, as an absolute path with every
+ * link resolved: for a global install, `<prefix>/lib/node_modules/heal/dist/cli.js`, never the
+ * `<prefix>/bin/heal` link (which a later `npm install -g` of another copy would repoint).
+ */
 export function cliPath(): string {
-  return join(packageRoot(), 'dist', 'cli.js');
+  return realpathOrUndefined(join(packageRoot(), 'dist', 'cli.js')) ?? join(packageRoot(), 'dist', 'cli.js');
 }
 
 /** The launchd plist template shipped in the package (`<package>/launchd/heal.plist.template`). */
