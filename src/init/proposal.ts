@@ -66,6 +66,9 @@ function restartFor(job: FoundJob): ProposedRestart {
   return { type: 'systemd', unit: job.id, ...(job.user ? { user: true as const } : {}) };
 }
 
+/** The same order on every machine, whatever its locale. */
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The proposal for the jobs found, services in the order of their names. */
 export function propose(jobs: readonly FoundJob[], health: HealthPaths, options: { all: boolean }): Proposal {
   const kept = jobs.filter((job) => isProposed(job, options.all));
@@ -73,7 +76,7 @@ export function propose(jobs: readonly FoundJob[], health: HealthPaths, options:
   const names = uniqueServiceNames(listening.map((job) => job.id));
   const services = listening
     .map((job, i) => ({ name: names[i] as string, job, checks: checksFor(job, health), restart: restartFor(job) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const quiet = kept.filter((job) => job.listeners.length === 0).sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => byCodePoint(a.name, b.name));
+  const quiet = kept.filter((job) => job.listeners.length === 0).sort((a, b) => byCodePoint(a.id, b.id));
   return { services, quiet, leftOut: jobs.length - kept.length };
 }
