@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../common/fs-atomic.js';
 import { createDeps } from '../deps.js';
 import { silentLogger } from '../log/logger.js';
 import { probeHealthPaths } from '../init/probe.js';
-import { propose } from '../init/proposal.js';
+import { isProposed, propose } from '../init/proposal.js';
 import { renderManifest } from '../init/render.js';
 import { byPort } from '../init/listeners.js';
 import type { FoundJob } from '../init/types.js';
@@ -59,7 +59,8 @@ export async function initCommand(options: InitCommandOptions): Promise<number> 
     source === 'systemd'
       ? await (await import('../init/discover-systemd.js')).discoverSystemd(deps, home)
       : await (await import('../init/discover-launchd.js')).discoverLaunchd(deps, home);
-  const listeners = byPort(found.jobs.flatMap((job) => job.listeners));
+  // Only the ports of the jobs that will be proposed are probed.
+  const listeners = byPort(found.jobs.filter((job) => isProposed(job, options.all === true)).flatMap((job) => job.listeners));
   const health = await probeHealthPaths(listeners);
   const proposal = propose(found.jobs, health, { all: options.all === true });
   const text = renderManifest(proposal, source, new Date().toISOString().slice(0, 10));
