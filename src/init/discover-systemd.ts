@@ -40,7 +40,7 @@ export async function discoverSystemd(deps: Pick<Deps, 'exec' | 'env'>, home: st
   const parents = await processParents();
   const trees = units.map(({ unit }) => (unit.mainPid === undefined ? [] : withDescendants(unit.mainPid, parents)));
   const { listeners, via } = await linuxListeners(deps, [...new Set(trees.flat())]);
-  if (via === 'proc') notes.push('ss did not answer: listeners were read from /proc/net/tcp and /proc/PID/fd');
+  if (via === 'proc') notes.push('ss did not answer in full: listeners were read from /proc/net/tcp and /proc/PID/fd');
 
   const jobs = units.map(({ unit, user: isUser }, i): FoundJob => {
     const tree = new Set(trees[i]);

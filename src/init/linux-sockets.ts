@@ -1,10 +1,11 @@
 /**
  * Who listens on which TCP port on Linux, and the process tree (effects): `ss -Hltnp` first; when
- * ss is missing or fails, `/proc/net/tcp` and `/proc/net/tcp6` matched with the sockets in each
- * pid's `/proc/PID/fd`.
+ * ss is missing, fails, or prints more than heal keeps of a command's output, `/proc/net/tcp` and
+ * `/proc/net/tcp6` matched with the sockets in each pid's `/proc/PID/fd`.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
+import { OUTPUT_CAP_BYTES } from '../process/exec.js';
 import { parseProcNetTcp, parseSs, socketInode, type OwnedListener } from './listeners.js';
 import { parentFromStat } from './process-tree.js';
 
@@ -14,7 +15,9 @@ const SS_TIMEOUT_MS = 10_000;
 /** The TCP listeners and the pids holding them, and which tool said so. */
 export async function linuxListeners(deps: Pick<Deps, 'exec'>, pids: readonly number[], procRoot = '/proc'): Promise<{ listeners: OwnedListener[]; via: 'ss' | 'proc' }> {
   const ss = await deps.exec(['ss', '-Hltnp'], { timeoutMs: SS_TIMEOUT_MS });
-  if (ss.exitCode === 0 && ss.failure === undefined) return { listeners: parseSs(ss.stdout), via: 'ss' };
+  // exec keeps at most OUTPUT_CAP_BYTES of output: a machine with thousands of listeners is read from /proc.
+  const whole = Buffer.byteLength(ss.stdout) < OUTPUT_CAP_BYTES - 1_024;
+  if (ss.exitCode === 0 && ss.failure === undefined && whole) return { listeners: parseSs(ss.stdout), via: 'ss' };
   return { listeners: await procListeners(pids, procRoot), via: 'proc' };
 }
 
