@@ -49,7 +49,8 @@ export async function discoverSystemd(deps: Pick<Deps, 'exec' | 'env'>, home: st
       id: unit.id,
       ...(isUser ? { user: true } : {}),
       ...(unit.fragment ? { fragment: unit.fragment } : {}),
-      ...(unit.description ? { about: unit.description } : {}),
+      // systemd's Description is the unit's name when the unit gives none: nothing to say then.
+      ...(unit.description && unit.description !== unit.id ? { about: unit.description } : {}),
       ...(unit.mainPid !== undefined ? { pid: unit.mainPid } : {}),
       own: isOwnUnit(unit.fragment, home),
       listeners: listeners.filter((l) => l.pids.some((pid) => tree.has(pid))).map(({ address, port }) => ({ address, port })),
