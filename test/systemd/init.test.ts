@@ -5,7 +5,8 @@
  * unit that listens on nothing — are found running; the built CLI, run inside as root, proposes a
  * manifest that names the services after the units, gives each a port check, the HTTP one an http
  * check on /health, a systemd restart, and lists the quiet unit as a comment. The manifest passes
- * heal's own loader and validate, and a `heal scan` of it inside exits 0 while the units run.
+ * heal's own loader and validate, and a `heal scan` of it inside exits 0 while the units run. Run
+ * as a lingering user, heal init proposes that user's own unit with a `user: true` restart.
  */
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { CONTAINER_NODE, useContainer } from '../helpers/container.js';
 
 const container = useContainer();
 
-const PORTS = { web: 18_081, raw: 18_082, child: 18_083 };
+const PORTS = { web: 18_081, raw: 18_082, child: 18_083, user: 18_084 };
 const TCP_SERVER = (port: number) => `require('node:net').createServer((s) => s.end()).listen(${port}, '0.0.0.0')`;
 
 /** The script forker.service runs: a shell that starts the listener in the background and waits. */
@@ -49,7 +50,7 @@ describe('heal init against a real systemd', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const ss = await container.run(['ss', '-Hltn']);
-      if (Object.values(PORTS).every((port) => ss.stdout.includes(`:${port} `))) break;
+      if ([PORTS.web, PORTS.raw, PORTS.child].every((port) => ss.stdout.includes(`:${port} `))) break;
       if (Date.now() > deadline) throw new Error(`the units did not listen within 60s: ${ss.stdout}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -104,5 +105,35 @@ describe('heal init against a real systemd', () => {
     expect(again.stderr.trim().split('\n')).toEqual([`heal: init: ${out} exists; pass --force to replace it, --out FILE to write elsewhere, or --print`]);
     expect(await readFile(out, 'utf8')).toBe(before);
     expect((await heal('init', '--out', out, '--force')).code).toBe(0);
+  }, 180_000);
+
+  it("proposes a user's own unit with a --user restart, run as that user (cron's environment: no XDG_RUNTIME_DIR)", async () => {
+    const user = await container.lingeringUser('alice');
+    const runtime = { XDG_RUNTIME_DIR: `/run/user/${user.uid}` };
+    await container.write(
+      `${user.home}/.config/systemd/user/user-api.service`,
+      `[Unit]\nDescription=alice's API\n[Service]\nExecStart=${CONTAINER_NODE} ${join(FIXTURES, 'http-service.mjs')} --port ${PORTS.user}\n`,
+      user,
+    );
+    await container.ok(['systemctl', '--user', 'daemon-reload'], { user, env: runtime });
+    await container.ok(['systemctl', '--user', 'start', 'user-api.service'], { user, env: runtime });
+    const deadline = Date.now() + 60_000;
+    while (!(await container.run(['ss', '-Hltn'])).stdout.includes(`:${PORTS.user} `)) {
+      if (Date.now() > deadline) throw new Error('user-api.service did not listen within 60s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    const printed = await container.run([CONTAINER_NODE, CLI, 'init', '--print'], { user, timeoutMs: 90_000 });
+    expect(printed.code).toBe(0);
+    const manifest = parse(printed.stdout) as Manifest;
+    expect(manifest.services['user-api']).toEqual({
+      checks: [
+        { type: 'port', host: '127.0.0.1', port: PORTS.user },
+        { type: 'http', url: `http://127.0.0.1:${PORTS.user}/health` },
+      ],
+      restart: { type: 'systemd', unit: 'user-api.service', user: true },
+    });
+    expect(printed.stdout).toContain(`# user-api.service (pid `);
+    expect(printed.stdout).toContain(`${user.home}/.config/systemd/user/user-api.service, systemctl --user)\n  # alice's API\n`);
   }, 180_000);
 });
