@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { HealError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/fs-atomic.js';
+import { errnoCode } from '../common/fs-errors.js';
 import { createDeps } from '../deps.js';
 import { silentLogger } from '../log/logger.js';
 import { probeHealthPaths } from '../init/probe.js';
@@ -45,6 +46,7 @@ export function initSource(from: string | undefined, platform: NodeJS.Platform):
   return source;
 }
 
+/** Runs `heal init`; resolves with the exit code (0), or throws a one-line HealError (exit 2). */
 export async function initCommand(options: InitCommandOptions): Promise<number> {
   const source = initSource(options.from, process.platform);
   if (options.print && options.out !== undefined) throw new HealError('usage', 'init: --print and --out exclude each other');
@@ -70,7 +72,13 @@ export async function initCommand(options: InitCommandOptions): Promise<number> 
     await print(text);
     return 0;
   }
-  await writeFileAtomic(out, text, MANIFEST_MODE);
+  try {
+    await writeFileAtomic(out, text, MANIFEST_MODE);
+  } catch (error) {
+    const code = errnoCode(error);
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code ?? (error as Error).message;
+    throw new HealError('usage', `init: cannot write ${out}: ${why}; pick another --out, or --print`);
+  }
   await print(
     `wrote ${out}: ${proposal.services.length} service(s) from ${source}${proposal.quiet.length ? `, ${proposal.quiet.length} listed as comments (they listen on no port)` : ''}; read it, then run heal validate --config ${out}\n`,
   );

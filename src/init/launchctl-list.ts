@@ -15,6 +15,7 @@
 /** A loaded job: its label and, when it runs, its pid. */
 export type ListedJob = { label: string; pid?: number };
 
+/** The jobs of `launchctl list` output, in its order; the header and anything else are skipped. */
 export function parseLaunchctlList(stdout: string): ListedJob[] {
   const jobs: ListedJob[] = [];
   for (const line of stdout.split('\n')) {

@@ -3,6 +3,7 @@
  * port, an http check where a health path answered, and the restart through their supervisor),
  * which are only listed, and which are left out as the system's own.
  */
+import { launchdLabel, systemdUnit } from '../manifest/fields.js';
 import { byPort, dialHost } from './listeners.js';
 import { uniqueServiceNames } from './names.js';
 import type { FoundJob, HealthPaths, Listener } from './types.js';
@@ -20,6 +21,8 @@ export type Proposal = {
   services: ProposedService[];
   /** Jobs kept that listen on nothing: listed as comments, their checks are the user's call. */
   quiet: FoundJob[];
+  /** Jobs that listen but whose label or unit heal's manifest refuses (a label with a space): comments, with why. */
+  unnamed: { job: FoundJob; reason: string }[];
   /** How many jobs were left out (the system's own, or neither listening nor the user's). */
   leftOut: number;
 };
@@ -42,6 +45,12 @@ export function isSystemJob(job: FoundJob): boolean {
  */
 export function isProposed(job: FoundJob, all: boolean): boolean {
   return all || (!isSystemJob(job) && (job.listeners.length > 0 || job.own));
+}
+
+/** Why heal's manifest would refuse the job's label or unit in a restart, or undefined when it takes it. */
+export function refusedId(job: FoundJob): string | undefined {
+  const parsed = (job.supervisor === 'launchd' ? launchdLabel : systemdUnit).safeParse(job.id);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message ?? 'not a name heal accepts';
 }
 
 /** `http://127.0.0.1:8080/health`, `http://[::1]:8080/health`. */
@@ -72,11 +81,15 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 /** The proposal for the jobs found, services in the order of their names. */
 export function propose(jobs: readonly FoundJob[], health: HealthPaths, options: { all: boolean }): Proposal {
   const kept = jobs.filter((job) => isProposed(job, options.all));
-  const listening = kept.filter((job) => job.listeners.length > 0);
+  const unnamed = kept.flatMap((job) => {
+    const reason = job.listeners.length > 0 ? refusedId(job) : undefined;
+    return reason === undefined ? [] : [{ job, reason }];
+  });
+  const listening = kept.filter((job) => job.listeners.length > 0 && refusedId(job) === undefined);
   const names = uniqueServiceNames(listening.map((job) => job.id));
   const services = listening
     .map((job, i) => ({ name: names[i] as string, job, checks: checksFor(job, health), restart: restartFor(job) }))
     .sort((a, b) => byCodePoint(a.name, b.name));
   const quiet = kept.filter((job) => job.listeners.length === 0).sort((a, b) => byCodePoint(a.id, b.id));
-  return { services, quiet, leftOut: jobs.length - kept.length };
+  return { services, quiet, unnamed, leftOut: jobs.length - kept.length };
 }

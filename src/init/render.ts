@@ -82,6 +82,14 @@ export function renderManifest(proposal: Proposal, source: string, date: string)
   } else {
     lines.push('# No job listens on a TCP port: add services by hand (see the README).', 'services: {}', '');
   }
+  if (proposal.unnamed.length) {
+    lines.push('# These listen, but heal cannot restart them by this name: add them by hand with a command restart if they matter:');
+    for (const { job, reason } of proposal.unnamed) {
+      const ports = job.listeners.map((l) => l.port).join(', ');
+      lines.push(`#   ${origin(job)} listens on ${ports}: ${commentText(reason)}`);
+    }
+    lines.push('');
+  }
   if (proposal.quiet.length) {
     lines.push('# These listen on no TCP port: watch them with a file (heartbeat) or command check if they matter:');
     for (const job of proposal.quiet) {

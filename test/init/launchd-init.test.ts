@@ -189,5 +189,11 @@ console.log(found.join('\\n'));
     expect([unknown.code, unknown.stderr]).toEqual([2, 'heal: init: unknown --from "upstart"; use launchd or systemd\n']);
     const both = await runHeal(['init', '--print', '--out', 'x.yaml'], { cwd: dir, env });
     expect([both.code, both.stderr]).toEqual([2, 'heal: init: --print and --out exclude each other\n']);
+    const nowhere = join(dir, 'no-such-folder', 'services.yaml');
+    const missing = await runHeal(['init', '--from', 'launchd', '--out', nowhere], { cwd: dir, env, timeoutMs: 90_000 });
+    expect([missing.code, missing.stderr.split('\n').filter((line) => !line.startsWith('heal: note:'))]).toEqual([
+      2,
+      [`heal: init: cannot write ${nowhere}: its folder does not exist; pick another --out, or --print`, ''],
+    ]);
   }, 60_000);
 });

@@ -68,6 +68,15 @@ describe('the proposed manifest', () => {
     expect(text).toMatch(/^# alerts:/m);
   });
 
+  it('lists a listening job whose label heal cannot restart by as a comment, saying why', () => {
+    const odd = job({ supervisor: 'launchd', id: 'My Agent', pid: 5, own: true, listeners: [{ address: '*', port: 4000 }] });
+    const proposal = propose([odd], new Map(), { all: false });
+    expect(proposal.services).toEqual([]);
+    const text = renderManifest(proposal, 'launchd', '2026-12-02');
+    expect(parseManifest(text, {}).manifest.services).toEqual({});
+    expect(text).toContain('#   My Agent (pid 5) listens on 4000: a launchd label may hold only letters, digits, ".", "_" and "-"\n');
+  });
+
   it('is still a valid manifest when nothing listens', () => {
     const text = renderManifest(propose([job({ id: 'quiet.service', own: true })], new Map(), { all: false }), 'systemd', '2026-12-02');
     expect(parseManifest(text, {}).manifest.services).toEqual({});
