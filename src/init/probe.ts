@@ -1,9 +1,11 @@
 /**
- * The quick HTTP probe of `heal init`: every usual health path of every port, all at once, each
- * GET within a short timeout; the first path in {@link HEALTH_PATHS} order that answered 2xx is
+ * The quick HTTP probe of `heal init`: every usual health path of every port, all at once (up to
+ * a scan's concurrency), each GET within a short timeout; the first path in {@link HEALTH_PATHS} order that answered 2xx is
  * the port's.
  */
+import { forEachLimited } from '../checks/run.js';
 import { sendRequest } from '../common/http-request.js';
+import { DEFAULT_CONCURRENCY } from '../manifest/defaults.js';
 import { healthUrl } from './proposal.js';
 import type { HealthPaths, Listener } from './types.js';
 
@@ -18,20 +20,21 @@ export function chooseHealthPath(answers: readonly { path: string; status: numbe
   return paths.find((path) => answers.some((a) => a.path === path && a.status !== undefined && a.status >= 200 && a.status < 300));
 }
 
-/** Probes every listener's health paths at once; by port, the path that answered 2xx. */
+/** How many probes run at once: as many as a scan's checks. */
+export const PROBE_CONCURRENCY = DEFAULT_CONCURRENCY;
+
+/** Probes every listener's health paths at once (at most {@link PROBE_CONCURRENCY} requests in flight); by port, the path that answered 2xx. */
 export async function probeHealthPaths(listeners: readonly Listener[], timeoutMs = PROBE_TIMEOUT_MS): Promise<HealthPaths> {
+  const answers = new Map<number, { path: string; status: number | undefined }[]>();
+  const probes = listeners.flatMap((listener) => HEALTH_PATHS.map((path) => ({ listener, path })));
+  await forEachLimited(probes, PROBE_CONCURRENCY, async ({ listener, path }) => {
+    const reply = await sendRequest(new URL(healthUrl(listener, path)), { timeoutMs, maxBodyBytes: 0 });
+    answers.set(listener.port, [...(answers.get(listener.port) ?? []), { path, status: reply.ok ? reply.status : undefined }]);
+  });
   const found = new Map<number, string>();
-  await Promise.all(
-    listeners.map(async (listener) => {
-      const answers = await Promise.all(
-        HEALTH_PATHS.map(async (path) => {
-          const reply = await sendRequest(new URL(healthUrl(listener, path)), { timeoutMs, maxBodyBytes: 0 });
-          return { path, status: reply.ok ? reply.status : undefined };
-        }),
-      );
-      const path = chooseHealthPath(answers);
-      if (path !== undefined) found.set(listener.port, path);
-    }),
-  );
+  for (const [port, seen] of answers) {
+    const path = chooseHealthPath(seen);
+    if (path !== undefined) found.set(port, path);
+  }
   return found;
 }

@@ -2,7 +2,7 @@
 import { createServer as createHttp, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeHealthPaths } from '../../src/init/probe.js';
+import { HEALTH_PATHS, PROBE_CONCURRENCY, probeHealthPaths } from '../../src/init/probe.js';
 
 const statusBy = (routes: Record<string, number>) =>
   createHttp((req, res) => {
@@ -48,5 +48,16 @@ describe('probeHealthPaths', () => {
       [ports.rootOnly as number]: '/',
       [ports.v6 as number]: '/status',
     });
+  }, 60_000);
+
+  it('probes more paths than it runs at once, and still answers for every port', async () => {
+    const many = Array.from({ length: Math.ceil(PROBE_CONCURRENCY / HEALTH_PATHS.length) + 1 }, () => statusBy({ '/healthz': 200 }));
+    try {
+      const manyPorts = await Promise.all(many.map((server) => listen(server)));
+      const found = await probeHealthPaths(manyPorts.map((port) => ({ address: '127.0.0.1', port })));
+      expect(manyPorts.map((port) => found.get(port))).toEqual(manyPorts.map(() => '/healthz'));
+    } finally {
+      for (const server of many) server.close();
+    }
   }, 60_000);
 });
