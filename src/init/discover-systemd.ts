@@ -5,6 +5,7 @@
  */
 import type { Deps } from '../deps.js';
 import { HealError } from '../common/errors.js';
+import { currentUid } from '../supervisors/launchctl.js';
 import { runSystemctl } from '../supervisors/systemctl.js';
 import { linuxListeners, processParents } from './linux-sockets.js';
 import { withDescendants } from './process-tree.js';
@@ -30,13 +31,16 @@ async function runningUnits(deps: Pick<Deps, 'exec' | 'env'>, user: boolean): Pr
 }
 
 /** The running systemd services and what they listen on; `notes` says what could not be asked. */
-export async function discoverSystemd(deps: Pick<Deps, 'exec' | 'env'>, home: string): Promise<{ jobs: FoundJob[]; notes: string[] }> {
+export async function discoverSystemd(deps: Pick<Deps, 'exec' | 'env'>, home: string, uid = currentUid()): Promise<{ jobs: FoundJob[]; notes: string[] }> {
   const notes: string[] = [];
   const system = (await runningUnits(deps, false)) ?? [];
   const user = await runningUnits(deps, true);
   if (user === undefined) notes.push('no user manager answered (systemctl --user): only the system manager was asked');
   const units = [...system.map((unit) => ({ unit, user: false })), ...(user ?? []).map((unit) => ({ unit, user: true }))];
 
+  if (uid !== 0 && system.some((unit) => unit.mainPid !== undefined)) {
+    notes.push("not run as root: the ports of the system's units that run as other users cannot be seen (ss and /proc show only your own processes' sockets); sudo heal init sees them");
+  }
   const parents = await processParents();
   const trees = units.map(({ unit }) => (unit.mainPid === undefined ? [] : withDescendants(unit.mainPid, parents)));
   const { listeners, via } = await linuxListeners(deps, [...new Set(trees.flat())]);
