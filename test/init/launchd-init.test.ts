@@ -184,11 +184,16 @@ console.log(found.join('\\n'));
     expect(await readFile(path, 'utf8')).toBe(text);
   }, 120_000);
 
-  it('refuses a source it does not know, and --print with --out, in one line each', async () => {
+  it('refuses a source it does not know, --print with --out, a machine without launchctl and an --out it cannot write, in one line each', async () => {
     const unknown = await runHeal(['init', '--from', 'upstart', '--print'], { cwd: dir, env });
     expect([unknown.code, unknown.stderr]).toEqual([2, 'heal: init: unknown --from "upstart"; use launchd or systemd\n']);
     const both = await runHeal(['init', '--print', '--out', 'x.yaml'], { cwd: dir, env });
     expect([both.code, both.stderr]).toEqual([2, 'heal: init: --print and --out exclude each other\n']);
+    const noLaunchctl = await runHeal(['init', '--from', 'launchd', '--print'], { cwd: dir, env: { HOME: home, PATH: '/usr/bin:/bin' } });
+    expect([noLaunchctl.code, noLaunchctl.stderr.split('\n').filter((line) => !line.startsWith('heal: note:'))]).toEqual([
+      2,
+      ['heal: init --from launchd: launchctl not found: the launchd init needs macOS', ''],
+    ]);
     const nowhere = join(dir, 'no-such-folder', 'services.yaml');
     const missing = await runHeal(['init', '--from', 'launchd', '--out', nowhere], { cwd: dir, env, timeoutMs: 90_000 });
     expect([missing.code, missing.stderr.split('\n').filter((line) => !line.startsWith('heal: note:'))]).toEqual([
