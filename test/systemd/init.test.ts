@@ -81,6 +81,13 @@ describe('heal init against a real systemd', () => {
     expect(printed.stdout).toMatch(/^#\s+quiet-worker\.service \(pid \d+, \/etc\/systemd\/system\/quiet-worker\.service\) — a worker that listens on nothing$/m);
     expect(Object.keys(manifest.services).filter((name) => /^(systemd-|dbus|user@|getty)/.test(name))).toEqual([]);
     expect(printed.stdout).toMatch(/^# alerts:/m);
+    expect(printed.stdout).not.toContain('systemd-journald.service');
+
+    // --all keeps the system's own units too: journald listens on no TCP port, so it is a comment.
+    const all = await heal('init', '--print', '--all');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^#\s+systemd-journald\.service \(pid \d+, /m);
+    expect(Object.keys((parse(all.stdout) as Manifest).services)).toEqual(expect.arrayContaining(['web-api', 'raw-tcp', 'forker']));
   }, 120_000);
 
   it('writes services.yaml that heal loads and validates, and a scan of it passes while the units run', async () => {
