@@ -134,6 +134,19 @@ function buildProgram(): Command {
       process.exitCode = await doctorCommand(options);
     });
 
+  program
+    .command('init')
+    .description('propose a services.yaml from what the machine runs: LaunchAgents or systemd units, their ports and health paths')
+    .option('--from <source>', "launchd or systemd (default: the platform's)")
+    .option('--print', 'print the manifest on stdout, write nothing')
+    .option('--out <file>', 'where to write it (default ./services.yaml)')
+    .option('--force', 'replace an existing file')
+    .option('--all', "keep every job, the system's own included")
+    .action(async (options) => {
+      const { initCommand } = await import('./commands/init.js');
+      process.exitCode = await initCommand(options);
+    });
+
   const alert = program.command('alert').description('alert channels');
   withManifestOptions(
     alert

@@ -193,8 +193,8 @@ function afterAbort(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise((resolve) => onceAborted(signal, () => void setTimeout(resolve, ms).unref()));
 }
 
-/** Runs `work` on every item, at most `limit` at a time. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `limit` at a time (also heal init's health probe). */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

@@ -14,7 +14,7 @@ export type SupervisorResult =
   | { ok: false; error: string; exitCode?: number; notFound?: boolean; timedOut?: boolean };
 
 /** Who makes the call, for the "not found" message. */
-export type SupervisorUser = 'restarter' | 'check' | 'install';
+export type SupervisorUser = 'restarter' | 'check' | 'install' | 'init';
 
 export type SupervisorCallOptions = {
   timeoutMs: number;
