@@ -49,7 +49,7 @@ describe('heal status over a scan sequence', () => {
     ws.clock.advance(5 * MINUTE);
     await remove(ws, 'up');
     await put(ws, 'broken');
-    expect((await ws.scanService('api')).reason).toMatch(/^restart failed: /);
+    expect((await ws.scanService('api')).action).toBe(`restart failed (command: sh -c 'test ! -e broken && touch up')`);
     const down = (await ws.status('api')).lastAlert;
     expect(down).toMatchObject({ kind: 'down', level: 'critical', channels: ['log'] });
 
