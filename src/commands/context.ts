@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadManifest, manifestPath, type LoadedManifest } from '../manifest/load.js';
 import { stateDirFor } from '../state/location.js';
+import { colourWanted } from '../terminal/colour.js';
 
 export type CommandContext = { loaded: LoadedManifest; logger: Logger; stateDir: string };
 
@@ -23,7 +24,8 @@ export function openLogger(loaded: LoadedManifest): Logger {
   const env = process.env;
   const logFile = loaded.manifest.log_file ? resolve(loaded.baseDir, loaded.manifest.log_file) : undefined;
   const level = logLevel(env['HEAL_LOG_LEVEL'], logFile, Boolean(process.stderr.isTTY));
-  return createLogger({ file: logFile, secrets: loaded.secrets, level, rotate: { maxBytes: loaded.manifest.log_rotate.max_bytes, keep: loaded.manifest.log_rotate.keep } });
+  const human = process.stderr.isTTY ? { colour: colourWanted(env, true), width: () => process.stderr.columns } : undefined;
+  return createLogger({ file: logFile, secrets: loaded.secrets, level, rotate: { maxBytes: loaded.manifest.log_rotate.max_bytes, keep: loaded.manifest.log_rotate.keep }, ...(human ? { human } : {}) });
 }
 
 /**
@@ -43,3 +45,4 @@ export function print(text: string): Promise<void> {
     process.stdout.write(text, () => done());
   });
 }
+

@@ -6,6 +6,9 @@ import { readHistory } from '../history/store.js';
 import { formatShare, sparkline, statusHistorySince, withHistory, type StatusWithHistory } from '../history/summary.js';
 import { STALE_INTERVALS, statusView } from '../status/view.js';
 import { loadState } from '../state/store.js';
+import { statusColour } from '../scan/human.js';
+import { fitLine } from '../terminal/fit.js';
+import { terminalStyle, type TerminalStyle } from '../terminal/style.js';
 import { locateContext, openLogger, print } from './context.js';
 
 /**
@@ -25,7 +28,7 @@ export async function statusCommand(options: { config?: string; stateDir?: strin
   const history = await readHistory(stateDir, { since: statusHistorySince(now, loaded.manifest.interval) });
   for (const problem of history.problems) logger.warn({ stateDir }, `history: ${problem}`);
   const view = withHistory(statusView(loaded, await loadState(stateDir, logger, { readOnly: true }), now), history.history, now);
-  await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view, Boolean(process.stdout.isTTY), now));
+  await print(options.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view, Boolean(process.stdout.isTTY), now, terminalStyle(process.stdout)));
   return 0;
 }
 
@@ -34,7 +37,8 @@ const at = (iso: string, now: number) => formatLocalTime(Date.parse(iso), now);
 /** A past time of the view as how long ago. */
 const ago = (iso: string, now: number) => formatAgo(Date.parse(iso), now);
 
-function formatStatus(view: StatusWithHistory, tty: boolean, now: number): string {
+function formatStatus(view: StatusWithHistory, tty: boolean, now: number, style: TerminalStyle): string {
+  const p = style.paint;
   const head = view.lastScan
     ? `last scan ${formatDuration(view.lastScan.agoMs)} ago, took ${formatDuration(view.lastScan.durationMs)}, exit ${view.lastScan.exitCode}` +
       (view.lastScan.stale ? `\nWARNING: no scan for over ${STALE_INTERVALS} intervals (${formatDuration(STALE_INTERVALS * view.intervalMs)}): is the schedule running? (heal install …)` : '')
@@ -43,7 +47,7 @@ function formatStatus(view: StatusWithHistory, tty: boolean, now: number): strin
   const rows = view.services.map((s) => {
     if (!s.enabled) return `${s.name.padEnd(width)}  disabled`;
     const parts = [
-      s.forMs !== undefined ? `${s.status} for ${formatDuration(s.forMs)}` : s.status,
+      s.forMs !== undefined ? `${statusColour(p, s.status)(s.status)} for ${formatDuration(s.forMs)}` : statusColour(p, s.status)(s.status),
       s.silenced ? `silenced until ${at(s.silenced.until, now)}${s.silenced.reason ? ` (${s.silenced.reason})` : ''}` : undefined,
       s.maintenance ? `in maintenance (${s.maintenance.window}) until ${at(s.maintenance.until, now)}${s.maintenance.restart ? ', restarts go on' : ''}` : undefined,
       !s.maintenance && s.nextMaintenance ? `next maintenance (${s.nextMaintenance.window}) ${at(s.nextMaintenance.start, now)} – ${at(s.nextMaintenance.end, now)}` : undefined,
@@ -59,7 +63,7 @@ function formatStatus(view: StatusWithHistory, tty: boolean, now: number): strin
       s.uptime['30d'] !== null ? `uptime ${formatShare(s.uptime['24h'])} 24h, ${formatShare(s.uptime['7d'])} 7d, ${formatShare(s.uptime['30d'])} 30d` : undefined,
       tty && s.recentLatencyMs.length ? `latency ${sparkline(s.recentLatencyMs)} ${formatLatency(s.recentLatencyMs.at(-1)!)}` : undefined,
     ].filter(Boolean);
-    return `${s.name.padEnd(width)}  ${parts.join(' · ')}`;
+    return fitLine(`${s.name.padEnd(width)}  ${parts.join(' · ')}`, style.width, width + 2).join('\n');
   });
   const channels = view.channels
     .filter((c) => c.waiting || c.gone || c.lastError || c.retryAfterUntil)
@@ -72,5 +76,6 @@ function formatStatus(view: StatusWithHistory, tty: boolean, now: number): strin
       ].filter(Boolean).join(' · ')}`,
     );
   const dropped = view.alertsDropped ? [`alerts dropped undelivered so far: ${view.alertsDropped}`] : [];
-  return [head, ...rows, ...channels, ...dropped].join('\n') + '\n';
+  const fitted = (lines: string[]) => lines.flatMap((line) => fitLine(line, style.width, 2));
+  return [...fitted(head.split('\n')), ...rows, ...fitted([...channels, ...dropped])].join('\n') + '\n';
 }
