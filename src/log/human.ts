@@ -1,12 +1,15 @@
 /**
  * Log lines for a person at a terminal (no `log_file`, stderr a TTY): pino's JSON line becomes
  * `12:03:04 warn  api: restart failed: exit 1` — local time to the second, the level, the service
- * or channel it is about, the message and its error — coloured when wanted, cut to the terminal's
- * width. A log file, or stderr off a terminal, keeps pino's JSON lines.
+ * or channel it is about, the message and its error — coloured when wanted, wrapped to the
+ * terminal's width. A log file, or stderr off a terminal, keeps pino's JSON lines.
  */
 import { formatLocalTime } from '../common/local-time.js';
 import { paint, type Paint } from '../terminal/colour.js';
-import { truncate } from '../terminal/fit.js';
+import { fitLine } from '../terminal/fit.js';
+
+/** Where a line's text begins, after "12:03:04 warn  ": continuation lines start there. */
+const TEXT_COLUMN = 15;
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
@@ -36,13 +39,13 @@ function errorMessage(err: unknown): string | undefined {
   return typeof message === 'string' ? message.split('\n')[0] : undefined;
 }
 
-/** A pino destination writing human lines to `out`, each cut to `width()` columns when it says one. */
+/** A pino destination writing human lines to `out`, each wrapped to `width()` columns when it says one. */
 export function humanLogStream(out: { write(text: string): unknown }, colour: Paint, width: () => number | undefined): { write(line: string): void } {
   return {
     write(line: string) {
       const columns = width();
       const human = humanLogLine(line, colour);
-      out.write(`${columns ? truncate(human, columns) : human}\n`);
+      out.write(`${fitLine(human, columns, TEXT_COLUMN).join('\n')}\n`);
     },
   };
 }
