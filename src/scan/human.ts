@@ -4,6 +4,7 @@
  * under the service's detail; off a terminal it is plain text, one line per service.
  */
 import { formatDuration } from '../common/duration.js';
+import { formatLocalTime } from '../common/local-time.js';
 import type { Paint } from '../terminal/colour.js';
 import { fitLine } from '../terminal/fit.js';
 import { PLAIN, type TerminalStyle } from '../terminal/style.js';
@@ -36,7 +37,7 @@ export function formatScanReport(report: ScanReport, style: TerminalStyle = PLAI
     const line = `${tint(MARK[service.status])} ${service.name.padEnd(width)}  ${tint(service.status)}${' '.repeat(Math.max(0, 7 - service.status.length))} ${what ? `${what} · ` : ''}${service.checks.map((c) => formatCheck(c, p)).join(', ')}`;
     const verb = report.dryRun ? 'would alert' : 'alert';
     const alerts = (service.alerts ?? []).map((a) => `  ${' '.repeat(width)}  ${verb}: ${a.level} ${a.kind} → ${a.channels.join(', ')}`);
-    const held = (service.alertsHeld ?? []).map((h) => `  ${' '.repeat(width)}  ${h.kind} notice held back by the ${h.level} cooldown (${h.count} since the last one went out; next possible at ${h.until})`);
+    const held = (service.alertsHeld ?? []).map((h) => `  ${' '.repeat(width)}  ${h.kind} notice held back by the ${h.level} cooldown (${h.count} since the last one went out; next possible at ${formatLocalTime(Date.parse(h.until), Date.parse(report.startedAt))})`);
     return [...fit(line, detailColumn), ...[...alerts, ...held].flatMap((l) => fit(l, width + 4))];
   });
   const waiting = Object.entries(report.outbox);
