@@ -18,7 +18,7 @@ import { describeInterval, scheduleInterval, type ScheduleInterval } from '../in
 import { DEFAULT_LAUNCHD_LABEL, launchctlLoadLines, launchdLogPaths, plistPath, renderPlist } from '../install/launchd.js';
 import { loadDomain } from '../install/launchd-domain.js';
 import { cliPath, homeDir, plistTemplateUrl, schedulePath, stableNodePath } from '../install/paths.js';
-import { shellQuote } from '../install/shell.js';
+import { shellQuote } from '../common/shell.js';
 import { renderService, renderTimer, SYSTEMD_ENABLE, SYSTEMD_SERVICE, SYSTEMD_TIMER, systemdUserDir } from '../install/systemd.js';
 import { assertJobPrintable, type ScanJob } from '../install/target.js';
 import { print } from './context.js';

@@ -1,5 +1,7 @@
 import { HealError } from '../common/errors.js';
+import { resetRecord } from '../policy/record.js';
 import { updateState } from '../state/mutate.js';
+import { serviceStateOf } from '../state/schema.js';
 import { openContext, print } from './context.js';
 
 /** `heal reset NAME`: close the breaker, forget heals, cooldown, counters and the flapping mark. */
@@ -7,8 +9,8 @@ export async function resetCommand(name: string, options: { config?: string; sta
   const { loaded, logger, stateDir } = await openContext(options);
   if (!Object.hasOwn(loaded.manifest.services, name)) throw new HealError('usage', `reset ${name}: no service of that name in the manifest`);
   await updateState(stateDir, logger, (state) => {
-    const { [name]: _dropped, ...services } = state.services;
-    return { ...state, services };
+    const known = serviceStateOf(state, name);
+    return known ? { ...state, services: { ...state.services, [name]: resetRecord(known) } } : state;
   });
   logger.info({ service: name }, 'reset');
   await print(`${name}: breaker closed; heal history, cooldown, counters and flapping mark cleared\n`);

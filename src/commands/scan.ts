@@ -1,6 +1,7 @@
 import { createDeps } from '../deps.js';
 import { formatScanReport } from '../scan/human.js';
 import { scan, scanExitCode } from '../scan/index.js';
+import { terminalStyle } from '../terminal/style.js';
 import { openContext, print } from './context.js';
 
 export type ScanCommandOptions = { config?: string; stateDir?: string; dryRun?: boolean; json?: boolean; only?: string[] };
@@ -11,6 +12,6 @@ export async function scanCommand(options: ScanCommandOptions): Promise<number> 
   const report = await scan({ loaded, stateDir, deps: createDeps(logger), dryRun: options.dryRun, only: options.only });
   const code = scanExitCode(report);
   logger.info({ durationMs: report.durationMs, exitCode: code, services: report.services.length }, 'scan finished');
-  await print(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScanReport(report));
+  await print(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScanReport(report, terminalStyle(process.stdout)));
   return code;
 }

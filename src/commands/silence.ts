@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../common/duration.js';
+import { formatLocalTime } from '../common/local-time.js';
 import { HealError } from '../common/errors.js';
 import { updateState } from '../state/mutate.js';
 import { openContext, print } from './context.js';
@@ -18,7 +19,7 @@ export async function silenceCommand(name: string, options: Options & { for: str
     alerts: { ...state.alerts, silences: { ...state.alerts.silences, [name]: { until, createdAt: now, ...(options.reason ? { reason: options.reason } : {}) } } },
   }));
   logger.info({ service: name, until: new Date(until).toISOString(), reason: options.reason }, 'silenced');
-  await print(`${name}: silenced for ${formatDuration(forMs)}, until ${new Date(until).toISOString()}${options.reason ? ` (${options.reason})` : ''}\n`);
+  await print(`${name}: silenced for ${formatDuration(forMs)}, until ${formatLocalTime(until, now)}${options.reason ? ` (${options.reason})` : ''}\n`);
   return 0;
 }
 

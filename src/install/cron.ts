@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { HealError } from '../common/errors.js';
 import { describeInterval, type ScheduleInterval } from './interval.js';
-import { shellJoin, shellQuote } from './shell.js';
+import { shellJoin, shellQuote } from '../common/shell.js';
 import { scanArgv, type ScanJob } from './target.js';
 
 /** Ends the heal line; `--write` replaces the line holding it and no other. */

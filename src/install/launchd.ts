@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import { HealError } from '../common/errors.js';
 import { describeInterval } from './interval.js';
-import { shellQuote } from './shell.js';
+import { shellQuote } from '../common/shell.js';
 import type { ScanJob } from './target.js';
 
 /** @default the label of the LaunchAgent */

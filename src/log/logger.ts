@@ -3,6 +3,8 @@
  * belongs to the report. Values that came from `${VAR}` interpolation are secrets and are
  * replaced by "[redacted]" wherever they appear in a line.
  *
+ * On a terminal (`human`), what goes to stderr is a short human line instead of JSON (log/human.ts).
+ *
  * A log file never stops a scan: one that cannot be opened (a folder, a missing or forbidden
  * folder, a read-only disk), or that can no longer be written (a full disk), gets one line on
  * stderr saying where, what and the fix, and the log goes to stderr instead.
@@ -10,6 +12,8 @@
 import { writeSync } from 'node:fs';
 import pino from 'pino';
 import { logFileProblem, openLogFile, type LogRotation, type RotationResult } from './file.js';
+import { humanLogStream } from './human.js';
+import { paint } from '../terminal/colour.js';
 import { interpolatedSecrets, redactor } from '../common/redact.js';
 
 export type Logger = pino.Logger;
@@ -24,12 +28,15 @@ export type LoggerOptions = {
   rotate?: LogRotation;
   /** Where heal's own problem lines go (the warning that `file` cannot be used, then the log). @default stderr */
   stderr?: pino.DestinationStream;
+  /** stderr is a terminal: lines that go there are short human lines (log/human.ts), coloured when `colour`, cut to `width()`. */
+  human?: { colour: boolean; width: () => number | undefined };
 };
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = interpolatedSecrets(options.secrets ?? []);
   const redact = secrets.length ? redactor(secrets) : (text: string) => text;
-  const stderr = options.stderr ?? pino.destination({ fd: 2, sync: true });
+  const rawStderr = options.stderr ?? pino.destination({ fd: 2, sync: true });
+  const stderr = options.human ? humanLogStream(rawStderr, paint(options.human.colour), options.human.width) : rawStderr;
   let destination: pino.DestinationStream = stderr;
   let rotation: RotationResult | undefined;
   if (options.file) {

@@ -105,7 +105,8 @@ export function recordService(
 
   return {
     status,
-    since: changed || !previous ? now : previous.since,
+    // Up again after a restart: it has been up since the restart, not since it was first seen up.
+    since: result.healthy && result.heal?.result === 'healed' ? Math.min(result.heal.at, now) : changed || !previous ? now : previous.since,
     lastScanAt: now,
     failingScans: result.healthy ? 0 : (previous?.failingScans ?? 0) + 1,
     healthyScans: result.healthy ? (previous?.healthyScans ?? 0) + 1 : 0,
@@ -115,7 +116,18 @@ export function recordService(
     recent,
     ...(flapping ? { flapping } : {}),
     ...(detached ? { process: detached } : {}),
+    ...(previous?.lastAlert ? { lastAlert: previous.lastAlert } : {}),
   };
+}
+
+/**
+ * `heal reset`: the breaker closed; heal history, cooldown, counters and flapping mark forgotten.
+ * What the last scan saw stays (status and since, its checks, the process heal started, the last
+ * alert): a running service is still up, not unknown.
+ */
+export function resetRecord(previous: ServiceState): ServiceState {
+  const { flapping: _flapping, ...kept } = previous;
+  return { ...kept, failingScans: 0, healthyScans: 0, heals: [], breaker: CLOSED, recent: '' };
 }
 
 /** Set when the service went down in k of the last n scans; lifted once it stayed up on its own for n scans. */

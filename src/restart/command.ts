@@ -7,6 +7,7 @@
  * SIGTERM, then SIGKILL after `stop_grace`. None of them failing prevents the start. The detached
  * process's identity goes back with the outcome, for the state to record.
  */
+import { shellJoin } from '../common/shell.js';
 import { join, resolve } from 'node:path';
 import { childIdentity, livenessHere } from '../process/identity.js';
 import type { CommandRestartSpec } from './schema.js';
@@ -38,7 +39,7 @@ export const commandRestarter: Restarter<CommandRestartSpec> = {
   type: 'command',
 
   describe(spec) {
-    return `command: ${spec.run.join(' ')}${spec.detach ? ' (detached)' : ''}`;
+    return `command: ${shellJoin(spec.run)}${spec.detach ? ' (detached)' : ''}`;
   },
 
   async restart(spec, ctx) {

@@ -19,11 +19,14 @@ export function describeRestart(spec: RestartSpec): string {
   return restarterFor(spec).describe(spec);
 }
 
-/** Restarts once through the spec's restarter; never throws. */
+/**
+ * Restarts once through the spec's restarter; never throws. A restarter that throws gives its
+ * message as the error (the report already says "restart failed (…)").
+ */
 export async function restart(spec: RestartSpec, ctx: RestartContext): Promise<RestartOutcome> {
   try {
     return await restarterFor(spec).restart(spec, ctx);
   } catch (error) {
-    return { ok: false, error: `${spec.type} restart failed: ${(error as Error).message}` };
+    return { ok: false, error: (error as Error).message };
   }
 }

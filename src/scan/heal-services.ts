@@ -129,7 +129,8 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
     const error = redact(outcome.error);
     return {
       service,
-      report: { name: service.name, status: 'down', rule: decision.rule, checks, action, reason: `restart failed: ${error}` },
+      // One statement: "restart failed (command: …): exit 1", not "restarted (…): restart failed: …".
+      report: { name: service.name, status: 'down', rule: decision.rule, checks, action: redact(`restart failed (${describeRestart(spec)})`), reason: error },
       heal: { at, result: 'failed', error, ...facts },
     };
   }

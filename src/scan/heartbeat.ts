@@ -133,6 +133,7 @@ export function heartbeatSummary(report: SummaryReport): string {
 
 function whyDown(service: SummaryReport['services'][number]): string {
   if (service.action === 'held back') return service.reason ? `held back: ${service.reason}` : 'held back';
+  if (service.action?.startsWith('restart failed')) return service.reason ? `restart failed: ${service.reason}` : 'restart failed';
   if (service.reason) return service.status === 'skipped' ? `skipped: ${service.reason}` : service.reason;
   const failing = service.checks.find((c) => !c.ok);
   if (failing) return failing.error ? `${failing.name}: ${failing.error}` : `${failing.name} failed`;

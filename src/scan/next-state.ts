@@ -77,7 +77,7 @@ export function nextState(input: NextStateInput): NextState {
   });
   const heals = outcomes.flatMap((o) => (o.heal ? [{ service: o.service.name, result: o.heal.result }] : []));
   return {
-    state: { ...state, services, alerts: enqueue(plan.next, plan.messages), metrics: countHeals(state.metrics, heals) },
+    state: { ...state, services: withLastAlerts(services, plan.routed, now), alerts: enqueue(plan.next, plan.messages), metrics: countHeals(state.metrics, heals) },
     reports: outcomes.map((o) => withHeldNotices(o.report, plan.held)),
     routed: plan.routed,
     stopped: outcomes.flatMap(({ service }) => {
@@ -85,6 +85,16 @@ export function nextState(input: NextStateInput): NextState {
       return after && !restartsStopped(service, serviceStateOf(state, service.name), now) ? [{ service: service.name, ...after }] : [];
     }),
   };
+}
+
+/** Each service's record with the last notice this scan made about it, for `heal status`. */
+function withLastAlerts(services: State['services'], routed: readonly RoutedNotice[], now: number): State['services'] {
+  const next = { ...services };
+  for (const { notice, channels } of routed) {
+    const record = Object.hasOwn(next, notice.service) ? next[notice.service] : undefined;
+    if (record) next[notice.service] = { ...record, lastAlert: { at: now, kind: notice.kind, level: notice.level, channels } };
+  }
+  return next;
 }
 
 /** What the service's record keeps of its scan: derived from the report and the heal. */

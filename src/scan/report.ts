@@ -19,7 +19,7 @@ export type ServiceReport = {
   /** The policy rule that decided what was done (see policy/heal.ts). */
   rule: DecisionRule;
   checks: CheckReport[];
-  /** What was done: "restarted (command: …)", "would restart (…)", "held back". */
+  /** What was done: "restarted (command: …)", "restart failed (command: …)" (the reason is its error), "would restart (…)", "held back". */
   action?: string;
   /** Why, in a few words: the rule's reason, or the restart's error. */
   reason?: string;

@@ -73,6 +73,8 @@ export const serviceStateSchema = z.preprocess(withoutOldFlappingMark, z.object(
    * and the old process the next such restart stops first. A later restart replaces it.
    */
   process: processIdentity.optional(),
+  /** The last notice heal made about the service (any kind), kept after its alert key is forgotten, for `heal status`. */
+  lastAlert: z.object({ at: z.number(), kind: z.string(), level: z.string(), channels: z.array(z.string()) }).optional(),
 }));
 
 export const stateSchema = z.object({

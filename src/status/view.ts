@@ -77,14 +77,15 @@ export function statusView(loaded: LoadedManifest, state: State, now: number, ma
     const reopens = breaker ? halfOpensAt(breaker, now) : undefined;
     const silence = Object.hasOwn(state.alerts.silences, name) ? state.alerts.silences[name] : undefined;
     const silencedUntil = silence ? windowEndsAt(silence.createdAt, silence.until, now) : undefined;
-    const lastAlert = Object.entries(state.alerts.keys)
+    // The last notice the state recorded for the service, else (a state from before it) the latest its alert keys still hold.
+    const lastAlert = [...(known?.lastAlert ? [known.lastAlert] : []), ...Object.entries(state.alerts.keys)
       .filter(([key, k]) => key.startsWith(`${name}/`) && k.notified)
       .map(([key, k]) =>
         // A resolved incident kept for damping: its last word was the resolved notice.
         k.resolvedAt !== undefined && k.resolvedAt >= k.notified!.at
           ? { at: k.resolvedAt, kind: 'resolved', level: k.level, channels: k.notified!.channels }
           : { at: k.notified!.at, kind: key.slice(name.length + 1), level: k.level, channels: k.notified!.channels },
-      )
+      )]
       .sort((a, b) => b.at - a.at)[0];
     const down = keyOf(state, `${name}/down`);
     const healedKey = keyOf(state, `${name}/healed`);

@@ -92,7 +92,9 @@ services:
 `);
     const run = await ws.heal('scan');
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('restart failed: exit 4: no such unit');
+    // One statement, the command quoted as a shell would need it: not "restarted (…): restart failed: …".
+    expect(run.stdout).toContain(`restart failed (command: ${process.execPath} -e 'console.error('\\''no such unit'\\''); process.exit(4)'): exit 4: no such unit`);
+    expect(run.stdout).not.toContain('restarted');
   });
 
   it('holds back a second restart inside the cooldown, and says so', async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scheduleInterval } from '../../src/install/interval.js';
 import { cliPath, homeDir, packageRoot, plistTemplateUrl, schedulePath, stableNodePath } from '../../src/install/paths.js';
-import { shellQuote } from '../../src/install/shell.js';
+import { shellQuote } from '../../src/common/shell.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -176,7 +176,7 @@ services:
     const first = await ws.scan();
     const [vpn, app, other] = first.services;
     expect(vpn).toMatchObject({ status: 'healed', rule: 'down' });
-    expect(app).toMatchObject({ status: 'up', rule: 'parent-restarted', action: 'restarted (command: sh -c echo app >> restarts.txt; touch app-up)', reason: 'restarted with vpn, which heal restarted' });
+    expect(app).toMatchObject({ status: 'up', rule: 'parent-restarted', action: "restarted (command: sh -c 'echo app >> restarts.txt; touch app-up')", reason: 'restarted with vpn, which heal restarted' });
     expect(app!.alerts).toBeUndefined();
     expect(other).toMatchObject({ status: 'up', rule: 'healthy' });
     expect(await lines(ws, 'restarts.txt')).toEqual(['vpn', 'app']);

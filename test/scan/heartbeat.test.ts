@@ -136,7 +136,7 @@ describe('heartbeatSummary', () => {
     [
       'a failed restart and a held-back heal',
       [
-        service('api', 'down', { action: 'restarted (command: /usr/local/bin/api)', reason: 'restart failed: exit 1: address in use' }),
+        service('api', 'down', { action: 'restart failed (command: /usr/local/bin/api)', reason: 'exit 1: address in use' }),
         service('db', 'down', { action: 'held back', reason: 'cooldown 3m left' }),
         service('web', 'up'),
         service('proxy', 'healed'),

@@ -1,4 +1,4 @@
-/** POSIX sh quoting, for the crontab line and the commands `heal install` prints. */
+/** POSIX sh quoting, once for heal: the crontab line, the commands `heal install` prints, and the restart commands the report shows. */
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
