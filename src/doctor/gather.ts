@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 import { CRON_MARKER } from '../install/cron.js';
 import { readCrontab } from '../install/crontab.js';
 import { DEFAULT_LAUNCHD_LABEL, plistPath } from '../install/launchd.js';
-import { shellQuote } from '../install/shell.js';
+import { shellQuote } from '../common/shell.js';
 import { SYSTEMD_ENABLE, SYSTEMD_SERVICE, SYSTEMD_TIMER, systemdUserDir } from '../install/systemd.js';
 import { loadManifest, type LoadedManifest } from '../manifest/load.js';
 import type { PathSegment } from '../manifest/interpolate.js';

@@ -5,7 +5,7 @@
  * heal when its text names this copy's cli.js and this manifest, written as that scheduler's
  * renderer writes a path (sh-quoted in a crontab, XML-escaped in a plist, quoted for systemd).
  */
-import { shellQuote } from '../install/shell.js';
+import { shellQuote } from '../common/shell.js';
 import { xmlEscape } from '../install/launchd.js';
 import { systemdArgument } from '../install/systemd.js';
 import { fail, pass, type Finding } from './finding.js';
