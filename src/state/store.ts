@@ -1,5 +1,6 @@
 /**
- * The state store: one `state.json` in the state directory. Loading never fails on a bad file —
+ * The state store: one `state.json` in the state directory. A file heal sealed and nobody changed
+ * is read without its schema (state/seal.ts). Loading never fails on a bad file —
  * a file that is not JSON or does not match the schema is moved aside with a warning and a fresh
  * state is used. Saving is atomic: temp file in the same directory, fsync, rename, fsync the
  * directory, so a scan killed mid-save leaves either the old file or the new one, never half.
@@ -85,9 +86,8 @@ export async function loadState(dir: string, logger: Logger, options: LoadStateO
  * the schema again; a state of another version is refused (`HealError('internal')`).
  */
 export async function saveState(dir: string, state: State): Promise<void> {
-  if (state.version !== STATE_VERSION || typeof state.services !== 'object' || state.services === null) {
-    throw new HealError('internal', `refusing to save a state that does not match the schema: version ${JSON.stringify(state.version)} is not ${STATE_VERSION}`);
-  }
+  const wrong = state.version !== STATE_VERSION ? `version ${JSON.stringify(state.version)} is not ${STATE_VERSION}` : typeof state.services !== 'object' || state.services === null ? 'services: not an object' : undefined;
+  if (wrong) throw new HealError('internal', `refusing to save a state that does not match the schema: ${wrong}`);
   const text = sealedStateText(state);
   await ensureStateDir(dir);
 
