@@ -101,6 +101,7 @@ function requestHeaders(spec: HttpCheckSpec): http.OutgoingHttpHeaders {
 export const httpChecker: Check<HttpCheckSpec> = {
   type: 'http',
   cost: 3,
+  timesItself: true,
 
   describe(spec) {
     return `${spec.method} ${safeUrl(spec.url)}`;

@@ -13,6 +13,7 @@ import type { Check, CheckOutcome } from './types.js';
 export const portChecker: Check<PortCheckSpec> = {
   type: 'port',
   cost: 0,
+  timesItself: true,
 
   describe(spec) {
     const host = spec.host.includes(':') && !spec.host.startsWith('[') ? `[${spec.host}]` : spec.host;

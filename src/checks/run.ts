@@ -9,7 +9,7 @@ import { deadlineSignal, onceAborted, timedOutAfter } from '../common/deadline.j
 import type { Deps } from '../deps.js';
 import { DEFAULT_CONCURRENCY } from '../manifest/defaults.js';
 import type { CheckPlan } from '../manifest/resolve.js';
-import { describeCheck, runCheckOnce } from './index.js';
+import { checkFor, describeCheck, runCheckOnce } from './index.js';
 import type { CheckOutcome, PidLookup } from './types.js';
 
 /**
@@ -49,6 +49,8 @@ export async function runChecks(
   options: RunChecksOptions,
 ): Promise<Map<string, CheckOutcome>> {
   const byIdentity = new Map<string, CheckOutcome>();
+  // Each request's identity, worked out once (canonical JSON is not free on thousands of checks).
+  const identities = new Map<CheckRequest, string>();
   // Aborts at the deadline or when the caller's signal does; every attempt and retry pause listens to it.
   const scan = deadlineSignal(options.deadline - options.deps.now(), [options.signal]);
   setMaxListeners(0, scan.signal);
@@ -56,6 +58,7 @@ export async function runChecks(
     const requests = new Map<string, CheckRequest>();
     for (const item of items) {
       const identity = requestIdentity(item);
+      identities.set(item, identity);
       if (!requests.has(identity)) requests.set(identity, item);
     }
     const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY);
@@ -72,7 +75,7 @@ export async function runChecks(
 
   const outcomes = new Map<string, CheckOutcome>();
   for (const item of items) {
-    const outcome = safeIdentity(item, byIdentity) ?? notRun(options);
+    const outcome = safeIdentity(item, byIdentity, identities) ?? notRun(options);
     outcomes.set(item.key, { ...outcome });
   }
   return outcomes;
@@ -102,9 +105,9 @@ function requestIdentity({ plan, pid }: CheckRequest): string {
   return pid ? `${checkIdentity(plan)} pid of ${pid.service}` : checkIdentity(plan);
 }
 
-function safeIdentity(request: CheckRequest, byIdentity: Map<string, CheckOutcome>): CheckOutcome | undefined {
+function safeIdentity(request: CheckRequest, byIdentity: Map<string, CheckOutcome>, identities: Map<CheckRequest, string>): CheckOutcome | undefined {
   try {
-    return byIdentity.get(requestIdentity(request));
+    return byIdentity.get(identities.get(request) ?? requestIdentity(request));
   } catch {
     return undefined;
   }
@@ -139,31 +142,46 @@ async function runPlan(request: CheckRequest, options: RunChecksOptions, scan: A
   return attempts > 1 && !last.ok ? { ...last, error: `${last.error} (after ${attempts} attempts)` } : last;
 }
 
-/** One attempt with its own signal, aborted at its budget or when the scan ends. */
+/**
+ * One attempt, bounded by `timeoutMs` and the scan's signal. A check that keeps its own time
+ * (`timesItself`: port, http) runs on the scan's signal alone; any other gets a signal of its own,
+ * aborted at its budget or when the scan ends, and is abandoned if it does not settle soon after.
+ */
 async function runAttempt(
   { plan, pid }: CheckRequest,
   timeoutMs: number,
   options: RunChecksOptions,
   scan: AbortSignal,
 ): Promise<CheckOutcome> {
+  const ctx = { deps: options.deps, timeoutMs, baseDir: options.baseDir, ...(pid ? { pid: pid.lookup } : {}) };
+  if (checkFor(plan.spec)?.timesItself) {
+    const outcome = await runCheckOnce(plan.spec, { ...ctx, signal: scan });
+    // Its budget ran out, or the scan ended: what the check's own signal would have said.
+    const cut = !outcome.ok && (scan.aborted || outcome.error === timedOutAfter(timeoutMs));
+    return cut ? explainCut(outcome, timeoutMs, plan.timeoutMs, options) : outcome;
+  }
   const attempt = deadlineSignal(timeoutMs, [scan]);
   try {
-    const run = runCheckOnce(plan.spec, { deps: options.deps, signal: attempt.signal, timeoutMs, baseDir: options.baseDir, ...(pid ? { pid: pid.lookup } : {}) });
+    const run = runCheckOnce(plan.spec, { ...ctx, signal: attempt.signal });
     const outcome = await settleSoonAfterAbort(run, attempt.signal, () => ({
       ok: false,
       latencyMs: timeoutMs,
       error: timedOutAfter(timeoutMs),
     }));
     if (outcome.ok || !attempt.signal.aborted) return outcome;
-    // Say why the budget was short: the checks only know that their signal aborted.
-    if (options.signal?.aborted) return { ...outcome, error: 'stopped before it finished' };
-    if (timeoutMs < plan.timeoutMs && outcome.error === timedOutAfter(timeoutMs)) {
-      return { ...outcome, error: `${outcome.error} (cut by the scan deadline)` };
-    }
-    return outcome;
+    return explainCut(outcome, timeoutMs, plan.timeoutMs, options);
   } finally {
     attempt.end();
   }
+}
+
+/** Says why an attempt's budget was short: the checks only know that their time or signal ran out. */
+function explainCut(outcome: CheckOutcome & { ok: false }, timeoutMs: number, planTimeoutMs: number, options: RunChecksOptions): CheckOutcome {
+  if (options.signal?.aborted) return { ...outcome, error: 'stopped before it finished' };
+  if (timeoutMs < planTimeoutMs && outcome.error === timedOutAfter(timeoutMs)) {
+    return { ...outcome, error: `${outcome.error} (cut by the scan deadline)` };
+  }
+  return outcome;
 }
 
 /** The check's own outcome, unless it is still running ABANDON_AFTER_MS after its signal aborted. */

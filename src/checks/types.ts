@@ -34,6 +34,12 @@ export interface Check<S extends CheckSpec = CheckSpec> {
    * manifest).
    */
   readonly cost: number;
+  /**
+   * Set when `run` keeps its own time: it ends with `timedOutAfter(ctx.timeoutMs)` once
+   * `ctx.timeoutMs` has passed and settles at once when `ctx.signal` aborts. The runner then hands
+   * it the scan's signal, instead of an abort signal, a timer and listeners of its own per attempt.
+   */
+  readonly timesItself?: true;
   /** A short label for reports: "port 127.0.0.1:3002", "GET http://…/health". */
   describe(spec: S): string;
   /** Runs one attempt. Must settle soon after `ctx.signal` aborts, and must not throw. */

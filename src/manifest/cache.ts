@@ -18,11 +18,11 @@
  * entry someone else owns, or others may write, is ignored: heal would run what it says.
  */
 import { createHash } from 'node:crypto';
-import { constants, statSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILD_STAMP } from '../common/build-stamp.js';
 import { parseDuration } from '../common/duration.js';
 import { writeFileAtomic } from '../common/fs-atomic.js';
 import { found, interpolateString, type PathSegment } from './interpolate.js';
@@ -161,22 +161,12 @@ function isFill(fill: unknown): fill is Fill {
 
 function cacheKey(path: string, text: string, env: Env, names: readonly string[]): string {
   const sorted = [...names].sort();
-  return sha256(JSON.stringify([FORMAT, BUILD, path, sha256(text), sorted.map((n) => [n, env[n] ?? null])]));
+  return sha256(JSON.stringify([FORMAT, BUILD_STAMP, path, sha256(text), sorted.map((n) => [n, env[n] ?? null])]));
 }
 
 function entryFile(path: string, env: Env): string {
   return join(cacheDir(env), `manifest-${sha256(path).slice(0, 20)}.json`);
 }
-
-/** This build of heal: the file the code runs from, by size and time (an upgrade changes it). */
-const BUILD = (() => {
-  try {
-    const info = statSync(fileURLToPath(import.meta.url));
-    return `${info.size}:${info.mtimeMs}`;
-  } catch {
-    return 'unknown';
-  }
-})();
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

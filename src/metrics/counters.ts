@@ -5,7 +5,6 @@
  * instead, bumped once per scan from that scan's heal results, and are never pruned or reset
  * (not even by `heal reset`).
  */
-import { z } from 'zod';
 
 /** What a heal attempt came to, as in the state's heal records. */
 export type HealResult = 'healed' | 'failed';
@@ -13,12 +12,11 @@ export type HealResult = 'healed' | 'failed';
 /** Every result, in the order the metrics file lists them. */
 export const HEAL_RESULTS: readonly HealResult[] = ['healed', 'failed'];
 
-export const metricsCountersSchema = z.object({
+/** The counters in the state file (their schema: metrics/counters-schema.ts). */
+export type MetricsCounters = {
   /** Heal attempts ever made, by "<service>/<result>" (result: healed | failed). */
-  heals: z.record(z.string(), z.number().int().min(0)).default({}),
-});
-
-export type MetricsCounters = z.output<typeof metricsCountersSchema>;
+  heals: Record<string, number>;
+};
 
 /** One heal attempt of one scan. */
 export type HealCount = { service: string; result: HealResult };

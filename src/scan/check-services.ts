@@ -10,7 +10,8 @@ import type { CheckOutcome, PidLookup } from '../checks/types.js';
 import { planCheck, type ServiceConfig } from '../manifest/resolve.js';
 import { pidRequest, servicePid } from '../restart/service-pid.js';
 import type { Redact } from '../common/redact.js';
-import { serviceStateOf, type State } from '../state/schema.js';
+import { serviceStateOf } from '../state/model.js';
+import type { State } from '../state/schema.js';
 import type { CheckReport } from './report.js';
 
 export async function checkServices(

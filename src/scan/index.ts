@@ -71,7 +71,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const programs = await programProblemLines(loaded, deps.env, options.only);
     for (const line of programs) deps.logger.warn({ manifest: loaded.path }, line);
     const alerts = alertConfig(manifest);
-    const windows = maintenanceWindows(manifest, machineTimeZone());
+    const windows = maintenanceWindows(manifest, machineTimeZone);
 
     const outcomes = await checkAndHeal(options, state, started, windows);
     const next = nextState({

@@ -16,7 +16,8 @@ import { restartsStopped } from '../policy/heal.js';
 import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
 import { recordService, type ServiceScanResult } from '../policy/record.js';
 import type { RestartsStopped } from '../policy/rules.js';
-import { serviceStateOf, type HealRecord, type ServiceState, type State } from '../state/schema.js';
+import { serviceStateOf } from '../state/model.js';
+import type { HealRecord, ServiceState, State } from '../state/schema.js';
 import { checkRecords, type ServiceReport } from './report.js';
 
 /**

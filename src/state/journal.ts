@@ -5,7 +5,8 @@
  */
 import type { Deps } from '../deps.js';
 import { withHealIntent } from '../policy/record.js';
-import { serviceStateOf, type State } from './schema.js';
+import { serviceStateOf } from './model.js';
+import type { State } from './schema.js';
 import { saveState } from './store.js';
 
 /**

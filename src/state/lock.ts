@@ -19,7 +19,6 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { link, open, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
 import { errnoCode, isUnwritableError } from '../common/fs-errors.js';
 import { liveness, ownIdentity, type ProcessIdentity } from '../process/identity.js';
 import { HealError, LockHeldError } from '../common/errors.js';
@@ -72,22 +71,43 @@ export type AcquireLockOptions = {
 };
 
 /** What a lock file holds. */
-export type LockInfo = z.output<typeof lockInfoSchema>;
-
-const lockInfoSchema = z.object({
-  pid: z.number().int().positive(),
-  hostname: z.string(),
+export type LockInfo = {
+  pid: number;
+  hostname: string;
   /** ISO 8601, for people: never used to judge the lock. */
-  startedAt: z.string(),
+  startedAt: string;
   /** Random; tells two locks of one process apart, so release never removes another's lock. */
-  token: z.string().optional(),
+  token?: string;
   /** When the kernel started the holder (see process/identity.ts). */
-  start: z.string().optional(),
+  start?: string;
   /** Linux: the boot the holder ran in. */
-  boot: z.string().optional(),
+  boot?: string;
   /** Linux: the holder's pid namespace. */
-  pidns: z.string().optional(),
-});
+  pidns?: string;
+};
+
+/** The optional string fields of a lock, in the order they are kept. */
+const OPTIONAL_FIELDS = ['token', 'start', 'boot', 'pidns'] as const;
+
+/**
+ * A lock file's JSON as {@link LockInfo}: its known fields only, or undefined when a field is
+ * missing or of the wrong type (`pid` a positive integer). Checked by hand: the lock is read by
+ * every scan, and a schema library would cost each one its load.
+ */
+export function lockInfoOf(json: unknown): LockInfo | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const value = json as Record<string, unknown>;
+  const { pid, hostname, startedAt } = value;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || typeof hostname !== 'string' || typeof startedAt !== 'string') return undefined;
+  const info: LockInfo = { pid, hostname, startedAt };
+  for (const field of OPTIONAL_FIELDS) {
+    const given = value[field];
+    if (given === undefined) continue;
+    if (typeof given !== 'string') return undefined;
+    info[field] = given;
+  }
+  return info;
+}
 
 /** The path of the scan lock in `dir`. */
 export function lockFile(dir: string): string {
@@ -353,8 +373,7 @@ async function readSnapshot(path: string): Promise<Snapshot | undefined> {
 
 function parseInfo(text: string): LockInfo | undefined {
   try {
-    const parsed = lockInfoSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    return lockInfoOf(JSON.parse(text));
   } catch {
     return undefined;
   }

@@ -1,14 +1,18 @@
 /**
  * The state file: everything `heal` remembers between scans. Versioned; a file that does not
  * match this schema (truncated, garbage, or from a future version) is moved aside and a fresh
- * state is used, so a bad file never stops a scan.
+ * state is used, so a bad file never stops a scan. Loaded only to validate a state file that heal
+ * did not write intact (state/seal.ts) and by tests; the zod-free pieces are in state/model.ts.
  */
 import { z } from 'zod';
-import { alertsStateSchema, emptyAlertsState } from '../alerts/state.js';
+import { emptyAlertsState } from '../alerts/state.js';
+import { alertsStateSchema } from '../alerts/state-schema.js';
 import { CLOSED, type BreakerState } from '../policy/breaker.js';
-import { emptyMetricsCounters, metricsCountersSchema } from '../metrics/counters.js';
+import { emptyMetricsCounters } from '../metrics/counters.js';
+import { metricsCountersSchema } from '../metrics/counters-schema.js';
+import { STATE_VERSION } from './model.js';
 
-export const STATE_VERSION = 1;
+export { emptyState, serviceStateOf, STATE_VERSION } from './model.js';
 
 const checkRecord = z.object({
   name: z.string(),
@@ -92,16 +96,3 @@ export type State = z.output<typeof stateSchema>;
 export type ServiceState = z.output<typeof serviceStateSchema>;
 export type HealRecord = z.output<typeof healRecord>;
 export type CheckRecord = z.output<typeof checkRecord>;
-
-/**
- * What the state remembers of the service `name`; undefined for one it has never seen — also
- * for a service named like a property every object has ("constructor"), which plain indexing
- * would find on the prototype.
- */
-export function serviceStateOf(state: Pick<State, 'services'>, name: string): ServiceState | undefined {
-  return Object.hasOwn(state.services, name) ? state.services[name] : undefined;
-}
-
-export function emptyState(): State {
-  return { version: STATE_VERSION, services: {}, alerts: emptyAlertsState(), metrics: emptyMetricsCounters() };
-}

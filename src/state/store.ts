@@ -1,5 +1,6 @@
 /**
- * The state store: one `state.json` in the state directory. Loading never fails on a bad file —
+ * The state store: one `state.json` in the state directory. A file heal sealed and nobody changed
+ * is read without its schema (state/seal.ts). Loading never fails on a bad file —
  * a file that is not JSON or does not match the schema is moved aside with a warning and a fresh
  * state is used. Saving is atomic: temp file in the same directory, fsync, rename, fsync the
  * directory, so a scan killed mid-save leaves either the old file or the new one, never half.
@@ -10,7 +11,9 @@ import { errnoCode } from '../common/fs-errors.js';
 import { HealError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/fs-atomic.js';
 import type { Logger } from '../log/logger.js';
-import { emptyState, STATE_VERSION, stateSchema, type State } from './schema.js';
+import { emptyState, STATE_VERSION } from './model.js';
+import type { State } from './schema.js';
+import { sealedStateText, unsealState } from './seal.js';
 
 /** The state file's name inside the state directory. */
 export const STATE_FILE_NAME = 'state.json';
@@ -48,7 +51,11 @@ export async function loadState(dir: string, logger: Logger, options: LoadStateO
     if (errnoCode(error) === 'ENOENT') return emptyState();
     throw new HealError('state', `cannot read the state file ${file}: ${describe(error)}`, { cause: error });
   }
-  const decoded = decodeState(raw);
+  // heal's own file, intact since it saved it, is read without its schema (state/seal.ts).
+  const text = raw.toString('utf8');
+  const sealed = unsealState(text);
+  if (sealed) return sealed;
+  const decoded = await decodeState(text);
   if (decoded.ok) return decoded.state;
 
   if (options.readOnly) {
@@ -74,15 +81,14 @@ export async function loadState(dir: string, logger: Logger, options: LoadStateO
 /**
  * Writes `state` to `dir` atomically: a temp file (named with our pid) in the same directory,
  * written 0600 and fsynced, renamed over `state.json`, then the directory fsynced. The directory
- * is created 0700 when missing. Leftover temp files of killed writers are removed. A state that
- * does not match the schema is refused (`HealError('internal')`) rather than written.
+ * is created 0700 when missing. Leftover temp files of killed writers are removed. The file is
+ * compact JSON sealed for this build (state/seal.ts). The state is typed, so it is not run through
+ * the schema again; a state of another version is refused (`HealError('internal')`).
  */
 export async function saveState(dir: string, state: State): Promise<void> {
-  const checked = stateSchema.safeParse(state);
-  if (!checked.success) {
-    throw new HealError('internal', `refusing to save a state that does not match the schema: ${summarizeIssues(checked.error.issues)}`);
-  }
-  const text = `${JSON.stringify(checked.data, null, 2)}\n`;
+  const wrong = state.version !== STATE_VERSION ? `version ${JSON.stringify(state.version)} is not ${STATE_VERSION}` : typeof state.services !== 'object' || state.services === null ? 'services: not an object' : undefined;
+  if (wrong) throw new HealError('internal', `refusing to save a state that does not match the schema: ${wrong}`);
+  const text = sealedStateText(state);
   await ensureStateDir(dir);
 
   const file = stateFile(dir);
@@ -166,8 +172,8 @@ async function refuseUntrustedStateDir(dir: string): Promise<void> {
 
 type Decoded = { ok: true; state: State } | { ok: false; reason: string };
 
-function decodeState(raw: Buffer): Decoded {
-  const text = raw.toString('utf8');
+/** Parses and validates a state file heal did not seal (its schema loaded only now). */
+async function decodeState(text: string): Promise<Decoded> {
   if (text.trim() === '') return { ok: false, reason: 'empty file' };
   let json: unknown;
   try {
@@ -178,6 +184,7 @@ function decodeState(raw: Buffer): Decoded {
   if (isRecord(json) && 'version' in json && json.version !== STATE_VERSION) {
     return { ok: false, reason: `version ${JSON.stringify(json.version)} is not ${STATE_VERSION}` };
   }
+  const { stateSchema } = await import('./schema.js');
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `does not match the state schema: ${summarizeIssues(parsed.error.issues)}` };
   return { ok: true, state: parsed.data };

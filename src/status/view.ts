@@ -7,7 +7,8 @@ import { maintenanceWindows, resolveService } from '../manifest/resolve.js';
 import { maintenanceFor } from '../policy/maintenance.js';
 import { elapsedSince, machineTimeZone, windowEndsAt } from '../common/time.js';
 import { cooldownEndsAt, healsInLastHour, restartsStopped } from '../policy/heal.js';
-import { serviceStateOf, type State } from '../state/schema.js';
+import { serviceStateOf } from '../state/model.js';
+import type { State } from '../state/schema.js';
 
 export type ServiceStatusView = {
   name: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countHeals, emptyMetricsCounters, healCounterKey, metricsCountersSchema, parseHealCounterKey, type HealCount } from '../../src/metrics/counters.js';
+import { countHeals, emptyMetricsCounters, healCounterKey, parseHealCounterKey, type HealCount } from '../../src/metrics/counters.js';
+import { metricsCountersSchema } from '../../src/metrics/counters-schema.js';
 
 describe('heal counters', () => {
   it.each<[string, Record<string, number>, HealCount[], Record<string, number>]>([
