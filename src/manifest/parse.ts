@@ -6,7 +6,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, ManifestFileError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
@@ -83,6 +83,10 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     throw new ConfigError([problemLine([], `YAML ${(error as Error).message.split('\n')[0]}`, undefined)]);
+  }
+  if (doc.contents === null) {
+    // Nothing to call invalid: one line (ManifestFileError), like a file that is not there.
+    throw new ManifestFileError(problemLine([], 'the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service', undefined));
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([problemLine([], 'expected a mapping with `version: 1` and `services:`', lineOf(doc, lines, []))]);

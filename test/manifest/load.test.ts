@@ -99,7 +99,8 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['a wrong version', 'version: 2\nservices: {}\n', ['version: must be 1 (the only manifest version so far) (line 1)']],
     ['no services', 'version: 1\n', ['services: required (line 1)']],
     ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
-    ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
+    ['an empty file', '', ['manifest: the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service']],
+    ['a file of comments only', '# services.yaml\n\n# nothing yet\n', ['manifest: the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service']],
     ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager, slack, telegram, ntfy (line 4)']],
     ['a telegram channel without bot_token', channel('tg: { type: telegram, chat_id: -1001234567890 }'), ['alerts.channels.tg.bot_token: required: the token @BotFather gave the bot, e.g. "${TELEGRAM_BOT_TOKEN}" (line 4)']],
     ['a telegram bot_token that is no bot token', channel('tg: { type: telegram, bot_token: "abc123", chat_id: 42 }'), ['alerts.channels.tg.bot_token: expected a bot token such as "123456789:AAE…" (from @BotFather) (line 4)']],
@@ -135,7 +136,7 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
 describe('reading the file', () => {
   it('says when the file does not exist', async () => {
     const missing = join(tmpdir(), 'heal-no-such-dir', 'services.yaml');
-    await expect(loadManifest(missing, {})).rejects.toThrow(`${missing}: cannot read the manifest (no such file)`);
+    await expect(loadManifest(missing, {})).rejects.toThrow(`${missing}: not found: create it, or pass --config FILE / set HEAL_CONFIG`);
   });
 
   it('refuses a file over 1 MiB', async () => {
