@@ -12,6 +12,12 @@ import { parseScanThreshold, MAX_SCAN_WINDOW } from '../common/scan-window.js';
 /** An error message for a wrong type that still says "required" when the key is missing. */
 export const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`);
 
+/**
+ * What a number written in quotes is told (`status: "200"`); parse.ts adds the fix (`write
+ * status: 200`). A schema that reads numbers out of strings says it of a string that is only one.
+ */
+export const NUMBER_IN_QUOTES = 'a number, not a string';
+
 /** A duration such as "500ms", "3s", "5m", "1h" or "1d", read as milliseconds. */
 export const duration = z
   .string({ error: expected('a duration such as "500ms", "3s", "5m" or "1h"') })
@@ -28,7 +34,10 @@ export const scanThreshold = (min: number) =>
   z
     .union([z.number(), z.string()], { error: expected(`a number of scans, or "k of n" such as "3 of 6"`) })
     .refine((value) => parseScanThreshold(value, min) !== undefined, {
-      error: `expected a whole number of scans (at least ${min}), or "k of n" with ${min} <= k <= n <= ${MAX_SCAN_WINDOW}, such as "3 of 6"`,
+      error: (issue) =>
+        typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+          ? NUMBER_IN_QUOTES
+          : `expected a whole number of scans (at least ${min}), or "k of n" with ${min} <= k <= n <= ${MAX_SCAN_WINDOW}, such as "3 of 6"`,
     })
     .transform((value) => parseScanThreshold(value, min)!);
 

@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import type { z } from 'zod';
 import { ConfigError, ManifestFileError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
+import { issueText, matchedBranch } from './issue-text.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
 import { formatPath, problemLine } from './problem-line.js';
@@ -97,7 +98,10 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   for (const p of interpolated.problems) problems.add(() => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
 
   const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
-  if (!parsed.success) for (const issue of parsed.error.issues) issueLines(issue, doc, lines, problems);
+  if (!parsed.success) {
+    const fromEnv = new Set(interpolated.templates.map((t) => formatPath(t.path)));
+    for (const issue of parsed.error.issues) issueLines(issue, doc, lines, problems, fromEnv);
+  }
   nameLines(interpolated.value, doc, lines, problems);
   if (parsed.success) {
     dependencyLines(parsed.data, doc, lines, problems);
@@ -157,30 +161,18 @@ function duplicateKeys(doc: Document): { offset: number; message?: undefined }[]
   return found;
 }
 
-function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, problems: Problems): void {
+function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, problems: Problems, fromEnv: ReadonlySet<string>): void {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     for (const key of issue.keys) problems.add(() => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
     return;
   }
-  problems.add(() => problemLine(path, friendly(issue), lineOf(doc, lines, path)));
-}
-
-/** zod's messages, said the way a person reading a YAML file would say them. */
-function friendly(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    if (issue.input === undefined) return 'required';
-    return `expected ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${describeInput(issue.input)}`;
+  const branch = matchedBranch(issue);
+  if (branch) {
+    for (const inner of branch) issueLines(inner, doc, lines, problems, fromEnv);
+    return;
   }
-  return issue.message.replace(/^Invalid input: /, '');
-}
-
-function describeInput(input: unknown): string {
-  if (input === null) return 'nothing (null)';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'string') return `"${input.length > 40 ? `${input.slice(0, 40)}…` : input}"`;
-  return String(input);
+  problems.add(() => problemLine(path, issueText(issue, { path, fromEnv: fromEnv.has(formatPath(path)) }), lineOf(doc, lines, path)));
 }
 
 function nameLines(raw: unknown, doc: Document, lines: LineCounter, problems: Problems): void {
