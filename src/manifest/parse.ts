@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import { ConfigError, ManifestFileError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
 import { issueText, matchedBranch } from './issue-text.js';
+import { knownKeysAt, unknownKeyText } from './unknown-key.js';
+import { isMisplacedServiceKey, isServiceKey, misplacedServiceKeys, misplacedText, serviceAbove } from './misplaced.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
 import { formatPath, problemLine } from './problem-line.js';
@@ -72,7 +74,14 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
         const line = lines.linePos(problem.offset).line;
         if (problem.message !== undefined) return problemLine([], problem.message, line);
         const path = pathAtOffset(doc, problem.offset);
-        const what = path.length === 2 && path[0] === 'services' ? 'service name' : 'key';
+        const [top, name] = path;
+        if (path.length === 2 && top === 'services' && typeof name === 'string' && isServiceKey(name)) {
+          // Two services whose `checks:` lost their indentation: not two services named checks.
+          // The first one is said too (once: the lines are deduplicated), where it is.
+          syntax.add(() => problemLine(path, misplacedText(name, serviceAbove(doc, name)), lineOfKey(doc, lines, ['services'], name)));
+          return problemLine(path, misplacedText(name, serviceAbove(doc, name, problem.offset)), line);
+        }
+        const what = path.length === 2 && top === 'services' ? 'service name' : 'key';
         return problemLine(path, `duplicate ${what}`, line);
       });
     }
@@ -100,7 +109,8 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
   if (!parsed.success) {
     const fromEnv = new Set(interpolated.templates.map((t) => formatPath(t.path)));
-    for (const issue of parsed.error.issues) issueLines(issue, doc, lines, problems, fromEnv);
+    const misplaced = { keys: misplacedServiceKeys((interpolated.value as { services?: unknown }).services), reported: new Set<string>() };
+    for (const issue of parsed.error.issues) issueLines(issue, { doc, lines, problems, fromEnv, input: interpolated.value, misplaced });
   }
   nameLines(interpolated.value, doc, lines, problems);
   if (parsed.success) {
@@ -161,15 +171,44 @@ function duplicateKeys(doc: Document): { offset: number; message?: undefined }[]
   return found;
 }
 
-function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, problems: Problems, fromEnv: ReadonlySet<string>): void {
+/** What turning a schema issue into located lines needs. */
+type IssueContext = {
+  doc: Document;
+  lines: LineCounter;
+  problems: Problems;
+  fromEnv: ReadonlySet<string>;
+  input: unknown;
+  /** Service keys found at the services' level (misplaced.ts): one line each, in place of their issues. */
+  misplaced: { keys: ReadonlySet<string>; reported: Set<string> };
+};
+
+function issueLines(issue: z.core.$ZodIssue, context: IssueContext): void {
+  const { doc, lines, problems, fromEnv, input, misplaced } = context;
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+  const [top, name] = path;
+  if (top === 'services' && typeof name === 'string' && misplaced.keys.has(name)) {
+    if (!misplaced.reported.has(name)) problems.add(() => problemLine(['services', name], misplacedText(name, serviceAbove(doc, name)), lineOfKey(doc, lines, ['services'], name)));
+    misplaced.reported.add(name);
+    return;
+  }
   if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys) problems.add(() => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
+    // The keys allowed here are read from the schema once per mapping, and only when a line is shown.
+    let known: string[] | undefined | null = null;
+    let present: ReadonlySet<string> = new Set();
+    for (const key of issue.keys) {
+      problems.add(() => {
+        if (known === null) {
+          known = knownKeysAt(path, input);
+          present = new Set(issue.input !== null && typeof issue.input === 'object' ? Object.keys(issue.input) : []);
+        }
+        return problemLine([...path, key], unknownKeyText(key, path, known, present), lineOfKey(doc, lines, path, key));
+      });
+    }
     return;
   }
   const branch = matchedBranch(issue);
   if (branch) {
-    for (const inner of branch) issueLines(inner, doc, lines, problems, fromEnv);
+    for (const inner of branch) issueLines(inner, context);
     return;
   }
   problems.add(() => problemLine(path, issueText(issue, { path, fromEnv: fromEnv.has(formatPath(path)) }), lineOf(doc, lines, path)));
@@ -179,6 +218,7 @@ function nameLines(raw: unknown, doc: Document, lines: LineCounter, problems: Pr
   const services = (raw as { services?: unknown }).services;
   if (services === null || typeof services !== 'object' || Array.isArray(services)) return;
   for (const name of Object.keys(services)) {
+    if (isMisplacedServiceKey(name, (services as Record<string, unknown>)[name])) continue; // said by issueLines
     const check = serviceName.safeParse(name);
     if (!check.success) problems.add(() => problemLine(['services', name], check.error.issues[0]?.message ?? 'invalid name', lineOfKey(doc, lines, ['services'], name)));
   }

@@ -76,3 +76,82 @@ describe('a value that fits no form of a union', () => {
     expect(problemsOf(check('{ type: http, url: "http://127.0.0.1/", status: [200, 999] }'))).toEqual(['services.api.checks[0].status[1]: Too big: expected number to be <=599 (line 4)']);
   });
 });
+
+describe('an unknown key says the key it is a typo of, wherever unknown keys are refused', () => {
+  it.each([
+    ['a check', check('{ type: http, url: "http://127.0.0.1/", body_contain: ok }'), 'services.api.checks[0].body_contain: unknown key: did you mean body_contains? (line 4)'],
+    ['a port check (by its type)', check('{ type: port, prot: 1 }'), 'services.api.checks[0].prot: unknown key: did you mean port? (line 4)'],
+    ['a restart', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: [/bin/true], detahc: true }\n'), 'services.api.restart.detahc: unknown key: did you mean detach? (line 5)'],
+    ['a service', service('    checks: [ { type: port, port: 1 } ]\n    depend_on: []\n'), 'services.api.depend_on: unknown key: did you mean depends_on? (line 5)'],
+    ['a service\'s breaker', service('    checks: [ { type: port, port: 1 } ]\n    breaker: { open_fro: 1m }\n'), 'services.api.breaker.open_fro: unknown key: did you mean open_for? (line 5)'],
+    ['the top level', 'version: 1\ndefautls: {}\nservices: {}\n', 'defautls: unknown key: did you mean defaults? (line 2)'],
+    ['defaults', 'version: 1\ndefaults: { coldown: 1m }\nservices: {}\n', 'defaults.coldown: unknown key: did you mean cooldown? (line 2)'],
+    ['an alert level', 'version: 1\nalerts:\n  levels:\n    warning: { threshold: 3, cooldown: 1h, chanels: [log] }\nservices: {}\n', 'alerts.levels.warning.chanels: unknown key: did you mean channels? (line 4)'],
+    ['the levels', 'version: 1\nalerts:\n  levels:\n    warnign: { threshold: 3, cooldown: 1h, channels: [log] }\nservices: {}\n', 'alerts.levels.warnign: unknown key: did you mean warning? (line 4)'],
+    ['a channel (by its type)', 'version: 1\nalerts:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1/", timout: 5s }\nservices: {}\n', 'alerts.channels.hook.timout: unknown key: did you mean timeout? (line 4)'],
+    ['a maintenance window', 'version: 1\nmaintenance:\n  nightly: { every: "daily 02:00-03:00", timezon: UTC }\nservices: {}\n', 'maintenance.nightly.timezon: unknown key: did you mean timezone? (line 3)'],
+  ])('in %s', (_label, text, line) => {
+    expect(problemsOf(text)).toContain(line);
+  });
+
+  it('lists the keys allowed when none is close and they are few', () => {
+    expect(problemsOf(check('{ type: http, url: "http://127.0.0.1/", json: { path: a, equals: 1, value: 2 } }'))).toEqual([
+      'services.api.checks[0].json.value: unknown key (allowed here: path, equals) (line 4)',
+    ]);
+  });
+
+  it('says only "unknown key" when none is close and the keys are many', () => {
+    expect(problemsOf(check('{ type: http, url: "http://127.0.0.1/", wibble: 1 }'))).toEqual(['services.api.checks[0].wibble: unknown key (line 4)']);
+  });
+
+  it('never suggests a key the mapping already has', () => {
+    expect(problemsOf(check('{ type: port, port: 1, prot: 2 }'))).toEqual(['services.api.checks[0].prot: unknown key (allowed here: type, host, port, max_latency, name, timeout, retries, retry_delay, on_fail) (line 4)']);
+  });
+
+  it('a key of the level below says where it belongs', () => {
+    expect(problemsOf('version: 1\ntimeout: 5s\nservices: {}\n')).toEqual(['timeout: unknown key: timeout belongs under defaults: (or inside a service) (line 2)']);
+    expect(problemsOf('version: 1\nservices:\n  api:\n    restart: { type: command, run: [/bin/true] }\nchecks:\n  - { type: port, port: 1 }\n')).toEqual([
+      'services.api.checks: required (line 4)',
+      'checks: unknown key: checks belongs inside a service: indent it under services.<name> (line 5)',
+    ]);
+    expect(problemsOf(service('    checks: [ { type: port, port: 1 } ]\n    url: http://127.0.0.1/\n'))).toEqual([
+      "services.api.url: unknown key: url belongs inside a check: an item of the service's checks: list (line 5)",
+    ]);
+  });
+});
+
+describe('a service key written at the services\' level', () => {
+  const misplaced = (key: string, under: string) => `a service named ${key}? \`${key}:\` belongs inside a service: indent it under ${under}`;
+
+  it('checks: dedented once: one line, naming the service above it', () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n    restart: { type: command, run: [/bin/true] }\n  checks:\n    - { type: port, port: 3000 }\n')).toEqual([
+      'services.api.checks: required (line 4)',
+      `services.checks: ${misplaced('checks', 'api')} (line 5)`,
+    ]);
+  });
+
+  it('checks: dedented in two services: not a duplicate service name', () => {
+    const text = 'version: 1\nservices:\n  api:\n    restart: { type: command, run: [/bin/true] }\n  checks:\n    - { type: port, port: 3000 }\n  web:\n    enabled: true\n  checks:\n    - { type: port, port: 3001 }\n';
+    expect(problemsOf(text)).toEqual([`services.checks: ${misplaced('checks', 'api')} (line 5)`, `services.checks: ${misplaced('checks', 'web')} (line 9)`]);
+  });
+
+  it('a service with nothing under its name', () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n  checks:\n    - { type: port, port: 3000 }\n')).toEqual([
+      'services.api: expected a mapping, got nothing (null) (line 3)',
+      `services.checks: ${misplaced('checks', 'api')} (line 4)`,
+    ]);
+  });
+
+  it.each([
+    ['depends_on', '  depends_on: [db]\n'],
+    ['restart', '  restart: { type: command, run: [/bin/true] }\n'],
+    ['enabled', '  enabled: false\n'],
+  ])('%s too', (key, line) => {
+    expect(problemsOf(`version: 1\nservices:\n  db:\n    checks: [ { type: port, port: 1 } ]\n${line}`)).toEqual([`services.${key}: ${misplaced(key, 'db')} (line 5)`]);
+  });
+
+  it('a real service named checks is a service', () => {
+    expect(problemsOf('version: 1\nservices:\n  checks:\n    checks: [ { type: port, port: 1 } ]\n')).toEqual([]);
+    expect(problemsOf('version: 1\nservices:\n  checks:\n    checks: [ { type: port, port: 0 } ]\n')).toEqual(['services.checks.checks[0].port: port must be between 1 and 65535 (line 4)']);
+  });
+});
