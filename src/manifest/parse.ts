@@ -10,6 +10,7 @@ import { ConfigError, ManifestFileError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
 import { issueText, matchedBranch } from './issue-text.js';
 import { knownKeysAt, unknownKeyText } from './unknown-key.js';
+import { indentHint } from './indent.js';
 import { isMisplacedServiceKey, isServiceKey, misplacedServiceKeys, misplacedText, serviceAbove } from './misplaced.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
@@ -64,7 +65,7 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
 
   const found = [
-    ...doc.errors.map((error) => ({ offset: error.pos[0], message: `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` })),
+    ...doc.errors.map((error) => ({ offset: error.pos[0], code: error.code, message: `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` })),
     ...duplicateKeys(doc),
   ].sort((a, b) => a.offset - b.offset);
   if (found.length) {
@@ -72,6 +73,11 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
     for (const problem of found) {
       syntax.add(() => {
         const line = lines.linePos(problem.offset).line;
+        if (problem.code === 'BAD_INDENT') {
+          // A key indented unlike the keys it sits with: which one, and where to move it.
+          const hint = indentHint(text, line);
+          if (hint) return problemLine([...pathAtOffset(doc, (lines.lineStarts[hint.parent.line - 1] ?? 0) + hint.parent.indent), hint.key], hint.message, hint.line);
+        }
         if (problem.message !== undefined) return problemLine([], problem.message, line);
         const path = pathAtOffset(doc, problem.offset);
         const [top, name] = path;
@@ -150,7 +156,7 @@ function programLines(manifest: Manifest, doc: Document, lines: LineCounter): Re
  * them): the offset of each repeat. One pass over the document, a set per mapping; aliases are
  * not followed.
  */
-function duplicateKeys(doc: Document): { offset: number; message?: undefined }[] {
+function duplicateKeys(doc: Document): { offset: number; message?: undefined; code?: undefined }[] {
   const found: { offset: number }[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length) {

@@ -3,6 +3,7 @@
  * parse, with the path and line every problem has.
  */
 import { describe, expect, it } from 'vitest';
+import { indentHint } from '../../src/manifest/indent.js';
 import { withScheme } from '../../src/manifest/issue-text.js';
 import { problemsOf } from './problems.js';
 
@@ -153,5 +154,45 @@ describe('a service key written at the services\' level', () => {
   it('a real service named checks is a service', () => {
     expect(problemsOf('version: 1\nservices:\n  checks:\n    checks: [ { type: port, port: 1 } ]\n')).toEqual([]);
     expect(problemsOf('version: 1\nservices:\n  checks:\n    checks: [ { type: port, port: 0 } ]\n')).toEqual(['services.checks.checks[0].port: port must be between 1 and 65535 (line 4)']);
+  });
+});
+
+describe('keys of one mapping at different indents (YAML: "All mapping items must start at the same column")', () => {
+  it("a service's keys pushed one level too far: the lines to move, and by how much", () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n      checks:\n        - { type: port, port: 3000 }\n    restart: { type: command, run: [/bin/true] }\n')).toEqual([
+      'services.api.checks: indented 6 spaces, but restart: (line 6), a key of the same mapping, 4: move lines 4–5 2 spaces left (line 4)',
+    ]);
+  });
+
+  it('one line too far', () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n     enabled: true\n    checks: [ { type: port, port: 1 } ]\n')).toEqual([
+      'services.api.enabled: indented 5 spaces, but checks: (line 5), a key of the same mapping, 4: move line 4 1 space left (line 4)',
+    ]);
+  });
+
+  it('a key not indented far enough: indent it as the keys above it', () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n    checks:\n      - { type: port, port: 3000 }\n   restart: { type: command, run: [/bin/true] }\n')).toEqual([
+      'services.api.restart: indented 3 spaces, but checks: (line 4), a key of the same mapping, 4: indent it 4 (line 6)',
+    ]);
+  });
+
+  it('a file indented by four: the step is read from the file', () => {
+    expect(problemsOf('version: 1\nservices:\n    api:\n            checks: [ { type: port, port: 1 } ]\n        enabled: true\n')).toEqual([
+      'services.api.checks: indented 12 spaces, but enabled: (line 5), a key of the same mapping, 8: move line 4 4 spaces left (line 4)',
+    ]);
+  });
+
+  it('neither at the step: only that they must line up', () => {
+    expect(problemsOf('version: 1\nservices:\n  api:\n         checks: [ { type: port, port: 1 } ]\n       enabled: true\n')).toEqual([
+      'services.api.enabled: indented 7 spaces, but checks: (line 4), a key of the same mapping, 9: keys of one mapping start at the same column (line 5)',
+    ]);
+  });
+});
+
+describe('indentHint', () => {
+  it('leaves lines that are not two keys of one mapping to YAML\'s own words', () => {
+    expect(indentHint('a:\n    - x\n  b: 1\n', 3)).toBeUndefined(); // a list item above, not a key
+    expect(indentHint('a:\n  b: 1\n  c: 2\n', 3)).toBeUndefined(); // a key at the same column above
+    expect(indentHint('a: 1\n', 9)).toBeUndefined(); // no such line
   });
 });
