@@ -18,12 +18,13 @@ export const expected = (what: string) => (issue: { input?: unknown }) => (issue
  */
 export const NUMBER_IN_QUOTES = 'a number, not a string';
 
-/** A duration such as "500ms", "3s", "5m", "1h" or "1d", read as milliseconds. */
+/** What a value that is no duration is told; a bare number is told to add a unit (issue-text.ts). */
+export const DURATION_EXPECTED = 'expected a duration such as "500ms", "3s", "5m" or "1h"';
+
+/** A duration such as "500ms", "3s", "5m", "1h", "1d" or "1m30s", read as milliseconds. */
 export const duration = z
-  .string({ error: expected('a duration such as "500ms", "3s", "5m" or "1h"') })
-  .refine((text) => parseDuration(text) !== undefined, {
-    error: 'expected a duration such as "500ms", "3s", "5m" or "1h"',
-  })
+  .string({ error: (issue) => (issue.input === undefined ? 'required' : DURATION_EXPECTED) })
+  .refine((text) => parseDuration(text) !== undefined, { error: DURATION_EXPECTED })
   .transform((text) => parseDuration(text) as number);
 
 /**

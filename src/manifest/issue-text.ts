@@ -1,10 +1,11 @@
 /**
  * A zod issue said the way a person reading a YAML file would say it, with the fix where heal can
  * tell it: a number in quotes (`a number, not a string: write status: 200`), a URL without its
- * scheme (`not a URL: add http:// (http://127.0.0.1:3000/health)`). Used on the error path only.
+ * scheme (`not a URL: add http:// (http://127.0.0.1:3000/health)`), a duration without its unit
+ * (`a duration needs a unit: write timeout: 3s (or ms, m, h, d)`). Used on the error path only.
  */
 import type { z } from 'zod';
-import { NUMBER_IN_QUOTES } from './fields.js';
+import { DURATION_EXPECTED, NUMBER_IN_QUOTES } from './fields.js';
 import type { PathSegment } from './interpolate.js';
 
 /** Where the issue is, and whether the value there came from a `${VAR}` (so it is always text). */
@@ -14,6 +15,10 @@ export type IssuePlace = { path: readonly PathSegment[]; fromEnv: boolean };
 export function issueText(issue: z.core.$ZodIssue, place: IssuePlace): string {
   const input: unknown = (issue as { input?: unknown }).input;
   if (isNumberInQuotes(issue, input)) return numberInQuotes(input as string, place);
+  if (issue.message === DURATION_EXPECTED && typeof input === 'number' && input >= 0) {
+    const key = place.path.at(-1);
+    return `a duration needs a unit: ${typeof key === 'string' ? `write ${key}: ${input}s` : `write ${input}s`} (or ms, m, h, d)`;
+  }
   if (issue.code === 'invalid_format' && issue.format === 'url' && typeof input === 'string') {
     const fixed = withScheme(input);
     if (fixed !== undefined) return `not a URL: add ${fixed.slice(0, fixed.indexOf('//') + 2)} (${fixed})`;

@@ -62,6 +62,16 @@ describe('a number in quotes', () => {
   });
 });
 
+describe('a duration without its unit', () => {
+  it('says to add one', () => {
+    expect(problemsOf(service('    cooldown: 90\n    checks: [ { type: port, port: 1 } ]\n'))).toEqual(['services.api.cooldown: a duration needs a unit: write cooldown: 90s (or ms, m, h, d) (line 4)']);
+  });
+
+  it('a string that is no duration is told the forms', () => {
+    expect(problemsOf(service('    cooldown: soon\n    checks: [ { type: port, port: 1 } ]\n'))).toEqual(['services.api.cooldown: expected a duration such as "500ms", "3s", "5m" or "1h" (line 4)']);
+  });
+});
+
 describe('durations as heal prints them', () => {
   it.each([['1m30s'], ['1h30m'], ['2d12h'], ['1.5s']])('%s is accepted', (text) => {
     expect(problemsOf(service(`    cooldown: ${text}\n    checks: [ { type: port, port: 1 } ]\n`))).toEqual([]);
