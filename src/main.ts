@@ -3,7 +3,7 @@
  * what `heal scan` needs, and one catch that turns every error into one line and an exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, EXIT, exitCodeFor, HealError } from './common/errors.js';
+import { ConfigError, EXIT, exitCodeFor, HealError, ManifestFileError } from './common/errors.js';
 import { handleInterrupts } from './process/interrupt.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -180,7 +180,7 @@ function report(error: unknown): number {
   }
   if (error instanceof ConfigError) {
     for (const problem of error.problems) process.stderr.write(`${problem}\n`);
-    process.stderr.write(`heal: the manifest is invalid (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'})\n`);
+    if (!(error instanceof ManifestFileError)) process.stderr.write(`heal: the manifest is invalid (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'})\n`);
   } else if (error instanceof HealError) {
     process.stderr.write(`heal: ${error.message}\n`);
   } else {

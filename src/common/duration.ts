@@ -1,12 +1,29 @@
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+type Unit = keyof typeof UNIT_MS;
+/** Units largest first: a compound duration names each at most once, in this order. */
+const ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
-/** Parses "500ms", "3s", "5m", "1h" or "1d" into milliseconds; undefined when it is not one. */
+/**
+ * Parses a duration into milliseconds; undefined when it is not one. One unit ("500ms", "1.5s",
+ * "5m", "1h", "1d") or several, largest first, each once, as heal prints them ("1m30s", "1h30m",
+ * "2d12h", "1h30m15s"); only the last part may have a fraction ("1m1.5s").
+ */
 export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  const [, amount, unit] = match as unknown as [string, string, keyof typeof UNIT_MS];
-  return Math.round(Number(amount) * UNIT_MS[unit]);
+  const trimmed = text.trim();
+  if (!DURATION.test(trimmed)) return undefined;
+  const parts = [...trimmed.matchAll(PART)];
+  let total = 0;
+  let previous = -1;
+  for (const [index, [, amount, unit]] of parts.entries()) {
+    const rank = ORDER.indexOf(unit as Unit);
+    if (rank <= previous) return undefined;
+    if (amount!.includes('.') && index < parts.length - 1) return undefined;
+    previous = rank;
+    total += Number(amount) * UNIT_MS[unit as Unit];
+  }
+  return Math.round(total);
 }
 
 /** Formats milliseconds for people: 850ms, 12s, 4m30s, 2h5m, 3d. */

@@ -21,6 +21,17 @@ export class ConfigError extends HealError {
   }
 }
 
+/**
+ * A manifest file with no manifest in it to judge (not found, not readable, a folder, empty): one
+ * line with the fix, printed alone, since there is nothing to call invalid.
+ */
+export class ManifestFileError extends ConfigError {
+  constructor(problem: string) {
+    super([problem]);
+    this.name = 'ManifestFileError';
+  }
+}
+
 /** Another scan holds the state directory's lock. */
 export class LockHeldError extends HealError {
   constructor(readonly holderPid: number | undefined, lockPath: string) {

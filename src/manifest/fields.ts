@@ -12,12 +12,19 @@ import { parseScanThreshold, MAX_SCAN_WINDOW } from '../common/scan-window.js';
 /** An error message for a wrong type that still says "required" when the key is missing. */
 export const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`);
 
-/** A duration such as "500ms", "3s", "5m", "1h" or "1d", read as milliseconds. */
+/**
+ * What a number written in quotes is told (`status: "200"`); parse.ts adds the fix (`write
+ * status: 200`). A schema that reads numbers out of strings says it of a string that is only one.
+ */
+export const NUMBER_IN_QUOTES = 'a number, not a string';
+
+/** What a value that is no duration is told; a bare number is told to add a unit (issue-text.ts). */
+export const DURATION_EXPECTED = 'expected a duration such as "500ms", "3s", "5m" or "1h"';
+
+/** A duration such as "500ms", "3s", "5m", "1h", "1d" or "1m30s", read as milliseconds. */
 export const duration = z
-  .string({ error: expected('a duration such as "500ms", "3s", "5m" or "1h"') })
-  .refine((text) => parseDuration(text) !== undefined, {
-    error: 'expected a duration such as "500ms", "3s", "5m" or "1h"',
-  })
+  .string({ error: (issue) => (issue.input === undefined ? 'required' : DURATION_EXPECTED) })
+  .refine((text) => parseDuration(text) !== undefined, { error: DURATION_EXPECTED })
   .transform((text) => parseDuration(text) as number);
 
 /**
@@ -28,7 +35,10 @@ export const scanThreshold = (min: number) =>
   z
     .union([z.number(), z.string()], { error: expected(`a number of scans, or "k of n" such as "3 of 6"`) })
     .refine((value) => parseScanThreshold(value, min) !== undefined, {
-      error: `expected a whole number of scans (at least ${min}), or "k of n" with ${min} <= k <= n <= ${MAX_SCAN_WINDOW}, such as "3 of 6"`,
+      error: (issue) =>
+        typeof issue.input === 'string' && /^\d+$/.test(issue.input)
+          ? NUMBER_IN_QUOTES
+          : `expected a whole number of scans (at least ${min}), or "k of n" with ${min} <= k <= n <= ${MAX_SCAN_WINDOW}, such as "3 of 6"`,
     })
     .transform((value) => parseScanThreshold(value, min)!);
 

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../common/errors.js';
 import { errnoCode } from '../common/fs-errors.js';
+import { manifestFileError } from './file-problem.js';
 import { readCachedManifest, writeCachedManifest } from './cache.js';
 import type { Manifest } from './schema.js';
 
@@ -62,6 +63,7 @@ export async function loadManifest(
   let text: string;
   try {
     const info = await stat(absolute);
+    if (info.isDirectory()) throw manifestFileError(absolute, 'directory');
     if (!info.isFile()) throw new ConfigError([`${absolute}: not a file`]);
     const uid = process.getuid?.();
     const untrusted = [foreignOwnerProblem(absolute, info.uid, uid), looseModeProblem(absolute, info.mode, uid)].filter((p) => p !== undefined);
@@ -70,8 +72,7 @@ export async function loadManifest(
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const code = errnoCode(error);
-    throw new ConfigError([`${absolute}: cannot read the manifest (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`]);
+    throw manifestFileError(absolute, errnoCode(error));
   }
   const cached = options.cache === false ? undefined : await readCachedManifest(absolute, text, env);
   if (cached) return { ...cached, path: absolute, baseDir: dirname(absolute) };

@@ -6,8 +6,12 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, ManifestFileError } from '../common/errors.js';
 import { dependencyProblems } from './graph.js';
+import { issueText, matchedBranch } from './issue-text.js';
+import { knownKeysAt, unknownKeyText } from './unknown-key.js';
+import { indentHint } from './indent.js';
+import { isMisplacedServiceKey, isServiceKey, misplacedServiceKeys, misplacedText, serviceAbove } from './misplaced.js';
 import { interpolate, type PathSegment, type Template } from './interpolate.js';
 import { lineFinder, lineOf, lineOfKey, pathAtOffset } from './locate.js';
 import { formatPath, problemLine } from './problem-line.js';
@@ -61,7 +65,7 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
 
   const found = [
-    ...doc.errors.map((error) => ({ offset: error.pos[0], message: `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` })),
+    ...doc.errors.map((error) => ({ offset: error.pos[0], code: error.code, message: `YAML ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}` })),
     ...duplicateKeys(doc),
   ].sort((a, b) => a.offset - b.offset);
   if (found.length) {
@@ -69,9 +73,21 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
     for (const problem of found) {
       syntax.add(() => {
         const line = lines.linePos(problem.offset).line;
+        if (problem.code === 'BAD_INDENT') {
+          // A key indented unlike the keys it sits with: which one, and where to move it.
+          const hint = indentHint(text, line);
+          if (hint) return problemLine([...pathAtOffset(doc, (lines.lineStarts[hint.parent.line - 1] ?? 0) + hint.parent.indent), hint.key], hint.message, hint.line);
+        }
         if (problem.message !== undefined) return problemLine([], problem.message, line);
         const path = pathAtOffset(doc, problem.offset);
-        const what = path.length === 2 && path[0] === 'services' ? 'service name' : 'key';
+        const [top, name] = path;
+        if (path.length === 2 && top === 'services' && typeof name === 'string' && isServiceKey(name)) {
+          // Two services whose `checks:` lost their indentation: not two services named checks.
+          // The first one is said too (once: the lines are deduplicated), where it is.
+          syntax.add(() => problemLine(path, misplacedText(name, serviceAbove(doc, name)), lineOfKey(doc, lines, ['services'], name)));
+          return problemLine(path, misplacedText(name, serviceAbove(doc, name, problem.offset)), line);
+        }
+        const what = path.length === 2 && top === 'services' ? 'service name' : 'key';
         return problemLine(path, `duplicate ${what}`, line);
       });
     }
@@ -84,6 +100,10 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   } catch (error) {
     throw new ConfigError([problemLine([], `YAML ${(error as Error).message.split('\n')[0]}`, undefined)]);
   }
+  if (doc.contents === null) {
+    // Nothing to call invalid: one line (ManifestFileError), like a file that is not there.
+    throw new ManifestFileError(problemLine([], 'the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service', undefined));
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([problemLine([], 'expected a mapping with `version: 1` and `services:`', lineOf(doc, lines, []))]);
   }
@@ -93,7 +113,11 @@ export function parseManifest(text: string, env: Readonly<Record<string, string 
   for (const p of interpolated.problems) problems.add(() => problemLine(p.path, p.message, lineOf(doc, lines, p.path)));
 
   const parsed = manifestSchema.safeParse(interpolated.value, { reportInput: true });
-  if (!parsed.success) for (const issue of parsed.error.issues) issueLines(issue, doc, lines, problems);
+  if (!parsed.success) {
+    const fromEnv = new Set(interpolated.templates.map((t) => formatPath(t.path)));
+    const misplaced = { keys: misplacedServiceKeys((interpolated.value as { services?: unknown }).services), reported: new Set<string>() };
+    for (const issue of parsed.error.issues) issueLines(issue, { doc, lines, problems, fromEnv, input: interpolated.value, misplaced });
+  }
   nameLines(interpolated.value, doc, lines, problems);
   if (parsed.success) {
     dependencyLines(parsed.data, doc, lines, problems);
@@ -132,7 +156,7 @@ function programLines(manifest: Manifest, doc: Document, lines: LineCounter): Re
  * them): the offset of each repeat. One pass over the document, a set per mapping; aliases are
  * not followed.
  */
-function duplicateKeys(doc: Document): { offset: number; message?: undefined }[] {
+function duplicateKeys(doc: Document): { offset: number; message?: undefined; code?: undefined }[] {
   const found: { offset: number }[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length) {
@@ -153,36 +177,54 @@ function duplicateKeys(doc: Document): { offset: number; message?: undefined }[]
   return found;
 }
 
-function issueLines(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, problems: Problems): void {
+/** What turning a schema issue into located lines needs. */
+type IssueContext = {
+  doc: Document;
+  lines: LineCounter;
+  problems: Problems;
+  fromEnv: ReadonlySet<string>;
+  input: unknown;
+  /** Service keys found at the services' level (misplaced.ts): one line each, in place of their issues. */
+  misplaced: { keys: ReadonlySet<string>; reported: Set<string> };
+};
+
+function issueLines(issue: z.core.$ZodIssue, context: IssueContext): void {
+  const { doc, lines, problems, fromEnv, input, misplaced } = context;
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
-  if (issue.code === 'unrecognized_keys') {
-    for (const key of issue.keys) problems.add(() => problemLine([...path, key], 'unknown key', lineOfKey(doc, lines, path, key)));
+  const [top, name] = path;
+  if (top === 'services' && typeof name === 'string' && misplaced.keys.has(name)) {
+    if (!misplaced.reported.has(name)) problems.add(() => problemLine(['services', name], misplacedText(name, serviceAbove(doc, name)), lineOfKey(doc, lines, ['services'], name)));
+    misplaced.reported.add(name);
     return;
   }
-  problems.add(() => problemLine(path, friendly(issue), lineOf(doc, lines, path)));
-}
-
-/** zod's messages, said the way a person reading a YAML file would say them. */
-function friendly(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    if (issue.input === undefined) return 'required';
-    return `expected ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${describeInput(issue.input)}`;
+  if (issue.code === 'unrecognized_keys') {
+    // The keys allowed here are read from the schema once per mapping, and only when a line is shown.
+    let known: string[] | undefined | null = null;
+    let present: ReadonlySet<string> = new Set();
+    for (const key of issue.keys) {
+      problems.add(() => {
+        if (known === null) {
+          known = knownKeysAt(path, input);
+          present = new Set(issue.input !== null && typeof issue.input === 'object' ? Object.keys(issue.input) : []);
+        }
+        return problemLine([...path, key], unknownKeyText(key, path, known, present), lineOfKey(doc, lines, path, key));
+      });
+    }
+    return;
   }
-  return issue.message.replace(/^Invalid input: /, '');
-}
-
-function describeInput(input: unknown): string {
-  if (input === null) return 'nothing (null)';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'string') return `"${input.length > 40 ? `${input.slice(0, 40)}…` : input}"`;
-  return String(input);
+  const branch = matchedBranch(issue);
+  if (branch) {
+    for (const inner of branch) issueLines(inner, context);
+    return;
+  }
+  problems.add(() => problemLine(path, issueText(issue, { path, fromEnv: fromEnv.has(formatPath(path)) }), lineOf(doc, lines, path)));
 }
 
 function nameLines(raw: unknown, doc: Document, lines: LineCounter, problems: Problems): void {
   const services = (raw as { services?: unknown }).services;
   if (services === null || typeof services !== 'object' || Array.isArray(services)) return;
   for (const name of Object.keys(services)) {
+    if (isMisplacedServiceKey(name, (services as Record<string, unknown>)[name])) continue; // said by issueLines
     const check = serviceName.safeParse(name);
     if (!check.success) problems.add(() => problemLine(['services', name], check.error.issues[0]?.message ?? 'invalid name', lineOfKey(doc, lines, ['services'], name)));
   }

@@ -57,7 +57,7 @@ services:
       'maintenance.b.every: 25:00 is not a time of day (00:00–23:59) (line 4)',
       'maintenance.c.every: a window cannot start and end at 03:00 (give it a length, such as 03:00-04:00) (line 5)',
       'maintenance.d.timezone: unknown time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC (line 6)',
-      'maintenance.f.restrat: unknown key (line 7)',
+      'maintenance.f.restrat: unknown key: did you mean restart? (line 7)',
     ]);
     expect(lines.at(-1)).toBe('heal: the manifest is invalid (5 problems)');
 

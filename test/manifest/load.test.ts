@@ -70,23 +70,23 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
   it.each([
     ['an invalid URL', service('    checks:\n      - { type: port, port: 1 }\n      - { type: http, url: "not a url" }\n'), ['services.api.checks[1].url: Invalid URL (line 6)']],
     ['an unknown key', service('    chekcs: []\n    checks: [ { type: port, port: 1 } ]\n'), ['services.api.chekcs: unknown key (line 4)']],
-    ['an unknown key in a check', service('    checks: [ { type: port, port: 1, hots: x } ]\n'), ['services.api.checks[0].hots: unknown key (line 4)']],
+    ['an unknown key in a check', service('    checks: [ { type: port, port: 1, hots: x } ]\n'), ['services.api.checks[0].hots: unknown key: did you mean host? (line 4)']],
     ['an unknown top-level key', 'version: 1\nservice: {}\nservices: {}\n', ['service: unknown key (line 2)']],
     ['an unknown check type', service('    checks: [ { type: tcp, port: 1 } ]\n'), ['services.api.checks[0].type: type must be one of: port, http, file, command, launchd, systemd, certificate, process (line 4)']],
     ['an unknown restart type', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: docker }\n'), ['services.api.restart.type: type must be one of: command, launchd, systemd (line 5)']],
     ['restart_with_parent without depends_on', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: ["true"] }\n    restart_with_parent: true\n'), ['services.api.restart_with_parent: restarts the service after a service it depends on, but it has no depends_on: add depends_on: [<parent>], or remove restart_with_parent (line 6)']],
     ['restart_with_parent without a restart', 'version: 1\nservices:\n  db: { checks: [ { type: port, port: 2 } ] }\n  api: { depends_on: [db], restart_with_parent: true, checks: [ { type: port, port: 1 } ] }\n', ['services.api.restart_with_parent: the service has no restart to run with its parent: add a restart, or remove restart_with_parent (line 4)']],
     ['an on_fail that is neither restart nor alert', service('    checks: [ { type: port, port: 1, on_fail: ignore } ]\n'), ['services.api.checks[0].on_fail: expected restart (the service is down and restarted) or alert (the service is degraded, never restarted) (line 4)']],
-    ['max_latency on a file check', service('    checks: [ { type: file, path: beat, max_age: 1m, max_latency: 1s } ]\n'), ['services.api.checks[0].max_latency: unknown key (line 4)']],
+    ['max_latency on a file check', service('    checks: [ { type: file, path: beat, max_age: 1m, max_latency: 1s } ]\n'), ['services.api.checks[0].max_latency: unknown key (allowed here: type, path, max_age, name, timeout, retries, retry_delay, on_fail) (line 4)']],
     ['a certificate check without a host', service('    checks: [ { type: certificate, port: 443 } ]\n'), ['services.api.checks[0].host: required (line 4)']],
-    ['a certificate expires_within that is no duration', service('    checks: [ { type: certificate, host: example.com, expires_within: 14 } ]\n'), ['services.api.checks[0].expires_within: expected a duration such as "500ms", "3s", "5m" or "1h" (line 4)']],
+    ['a certificate expires_within that is no duration', service('    checks: [ { type: certificate, host: example.com, expires_within: 14 } ]\n'), ['services.api.checks[0].expires_within: a duration needs a unit: write expires_within: 14s (or ms, m, h, d) (line 4)']],
     ['a port of 0', service('    checks: [ { type: port, port: 0 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
     ['a port of 70000', service('    checks: [ { type: port, port: 70000 } ]\n'), ['services.api.checks[0].port: port must be between 1 and 65535 (line 4)']],
-    ['a port that is a string', service('    checks: [ { type: port, port: "80" } ]\n'), ['services.api.checks[0].port: expected a port number (line 4)']],
+    ['a port that is a string', service('    checks: [ { type: port, port: "80" } ]\n'), ['services.api.checks[0].port: a number, not a string: write port: 80 (line 4)']],
     ['empty checks', service('    checks: []\n'), ['services.api.checks: a service needs at least one check (line 4)']],
     ['missing checks', service('    restart: { type: command, run: ["true"] }\n'), ['services.api.checks: required (line 4)']],
     ['a check that is not a mapping', service('    checks:\n      - port\n'), ['services.api.checks[0]: expected a mapping, got "port" (line 5)']],
-    ['a bad duration', service('    checks: [ { type: port, port: 1, timeout: 3 } ]\n'), ['services.api.checks[0].timeout: expected a duration such as "500ms", "3s", "5m" or "1h" (line 4)']],
+    ['a bad duration', service('    checks: [ { type: port, port: 1, timeout: 3 } ]\n'), ['services.api.checks[0].timeout: a duration needs a unit: write timeout: 3s (or ms, m, h, d) (line 4)']],
     ['a restart given as a shell string', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: command, run: "systemctl restart api" }\n'), ['services.api.restart.run: expected a list of arguments (argv), not a shell string (line 5)']],
     ['a launchd label with shell characters', service('    checks: [ { type: port, port: 1 } ]\n    restart: { type: launchd, label: "a;touch pwned" }\n'), ['services.api.restart.label: a launchd label may hold only letters, digits, ".", "_" and "-" (line 5)']],
     ['a duplicate service name', 'version: 1\nservices:\n  api: { checks: [ { type: port, port: 1 } ] }\n  api: { checks: [ { type: port, port: 2 } ] }\n', ['services.api: duplicate service name (line 4)']],
@@ -99,13 +99,14 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
     ['a wrong version', 'version: 2\nservices: {}\n', ['version: must be 1 (the only manifest version so far) (line 1)']],
     ['no services', 'version: 1\n', ['services: required (line 1)']],
     ['a list at the top', '- 1\n- 2\n', ['manifest: expected a mapping with `version: 1` and `services:` (line 1)']],
-    ['an empty file', '', ['manifest: expected a mapping with `version: 1` and `services:`']],
+    ['an empty file', '', ['manifest: the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service']],
+    ['a file of comments only', '# services.yaml\n\n# nothing yet\n', ['manifest: the file is empty (no YAML in it, or only comments): write at least `version: 1` and `services:` with one service']],
     ['an unknown alert channel type', 'version: 1\nalerts:\n  channels:\n    pager: { type: pagerduty }\nservices: {}\n', ['alerts.channels.pager.type: type must be one of: discord, email, log, webhook, alertmanager, slack, telegram, ntfy (line 4)']],
     ['a telegram channel without bot_token', channel('tg: { type: telegram, chat_id: -1001234567890 }'), ['alerts.channels.tg.bot_token: required: the token @BotFather gave the bot, e.g. "${TELEGRAM_BOT_TOKEN}" (line 4)']],
     ['a telegram bot_token that is no bot token', channel('tg: { type: telegram, bot_token: "abc123", chat_id: 42 }'), ['alerts.channels.tg.bot_token: expected a bot token such as "123456789:AAE…" (from @BotFather) (line 4)']],
     ['a telegram chat_id that is no chat', channel('tg: { type: telegram, bot_token: "1:A", chat_id: "ops team" }'), ["alerts.channels.tg.chat_id: expected a chat id (a number such as -1001234567890) or a channel's @username (line 4)"]],
     ['a telegram chat_id that is a fraction', channel('tg: { type: telegram, bot_token: "1:A", chat_id: 1.5 }'), ["alerts.channels.tg.chat_id: expected a chat id (a number such as -1001234567890) or a channel's @username (line 4)"]],
-    ['a slack webhook_url that is no URL', channel('team: { type: slack, webhook_url: "hooks.slack.com/services/T1/B2/x" }'), ['alerts.channels.team.webhook_url: Invalid URL (line 4)']],
+    ['a slack webhook_url that is no URL', channel('team: { type: slack, webhook_url: "hooks.slack.com/services/T1/B2/x" }'), ['alerts.channels.team.webhook_url: not a URL: add https:// (https://hooks.slack.com/services/T1/B2/x) (line 4)']],
     ['an ntfy url without a topic', channel('push: { type: ntfy, url: "https://ntfy.sh/" }'), ['alerts.channels.push.url: expected the topic\'s URL, such as https://ntfy.sh/my-alerts (a topic is 1 to 64 letters, digits, "-" or "_") (line 4)']],
     ['an ntfy token beside user and password', channel('push: { type: ntfy, url: "https://ntfy.sh/ops", token: "tk_1", user: u, password: p }'), ['alerts.channels.push.token: token and user/password are two ways to log in: keep one (line 4)']],
     ['an ntfy user without a password', channel('push: { type: ntfy, url: "https://ntfy.sh/ops", user: u }'), ['alerts.channels.push.password: required with user (or log in with token instead) (line 4)']],
@@ -135,7 +136,7 @@ describe('a broken manifest prints one line per problem, naming where it is', ()
 describe('reading the file', () => {
   it('says when the file does not exist', async () => {
     const missing = join(tmpdir(), 'heal-no-such-dir', 'services.yaml');
-    await expect(loadManifest(missing, {})).rejects.toThrow(`${missing}: cannot read the manifest (no such file)`);
+    await expect(loadManifest(missing, {})).rejects.toThrow(`${missing}: not found: create it, or pass --config FILE / set HEAL_CONFIG`);
   });
 
   it('refuses a file over 1 MiB', async () => {

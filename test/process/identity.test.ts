@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { pidExists, probePid } from '../../src/process/identity.js';
 import { compileStateModules } from '../state/child-modules.js';
+import { nodeForOthers } from '../helpers/node-for-others.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -69,24 +69,5 @@ async function probeAsNobody(pid: number): Promise<{ probe: string; exists: bool
     return JSON.parse(out) as { probe: string; exists: boolean };
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * A node binary another user may run: this one, unless it lies in a folder only its owner may
- * enter (a Node installed into a private temp prefix), else the first on PATH that others may run.
- */
-function nodeForOthers(): string {
-  const candidates = [process.execPath, ...(process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, 'node'))];
-  const found = candidates.find((path) => existsSync(path) && othersMayRun(path));
-  if (!found) throw new Error(`no node binary that uid 65534 may run (tried ${candidates.join(', ')})`);
-  return found;
-}
-
-/** The file and every folder above it have the execute bit for others. */
-function othersMayRun(path: string): boolean {
-  for (let at = path; ; at = dirname(at)) {
-    if ((statSync(at).mode & 0o001) === 0) return false;
-    if (dirname(at) === at) return true;
   }
 }
