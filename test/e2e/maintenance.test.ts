@@ -12,25 +12,33 @@ services:
 `;
 
 describe('heal maintenance', () => {
+  // heal's clock stands still at a chosen instant (faketime), so what it says is the same on any day.
   it('lists each window with its zone (the machine\'s when it names none), services, restart and next occurrence', async () => {
     const ws = await workspace(MANIFEST, { env: { TZ: 'UTC' } });
-    const before = Date.now();
-    const run = await ws.heal('maintenance', '--json');
+    // A Wednesday noon, UTC: no window holds. Berlin is UTC+1 in December.
+    const run = await ws.healAt('2026-12-02 12:00:00', 'maintenance', '--json');
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const { windows } = JSON.parse(run.stdout) as { windows: { name: string; every: string; timezone: string; services?: string[]; restart: boolean; next: { start: string; end: string } }[] };
-    expect(windows.map(({ next: _next, ...w }) => w)).toEqual([
-      { name: 'nightly-backup', every: 'daily 02:00-02:30', timezone: 'Europe/Berlin', services: ['db'], restart: false },
-      { name: 'patch-sunday', every: 'sun 03:00-05:00', timezone: 'UTC', restart: true },
-    ]);
-    for (const w of windows) {
-      expect(Date.parse(w.next.start)).toBeGreaterThan(before);
-      expect(Date.parse(w.next.end) - Date.parse(w.next.start)).toBe(w.name === 'patch-sunday' ? 2 * 3_600_000 : 30 * 60_000);
-    }
-    expect(new Date(windows[1]!.next.start).getUTCDay()).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      windows: [
+        { name: 'nightly-backup', every: 'daily 02:00-02:30', timezone: 'Europe/Berlin', services: ['db'], restart: false, next: { start: '2026-12-03T01:00:00.000Z', end: '2026-12-03T01:30:00.000Z' } },
+        { name: 'patch-sunday', every: 'sun 03:00-05:00', timezone: 'UTC', restart: true, next: { start: '2026-12-06T03:00:00.000Z', end: '2026-12-06T05:00:00.000Z' } },
+      ],
+    });
 
-    const text = await ws.heal('maintenance');
-    expect(text.stdout).toMatch(/^nightly-backup: daily 02:00-02:30 \(Europe\/Berlin\) · services db · restarts and alerts held · (next|ACTIVE until) /m);
-    expect(text.stdout).toMatch(/^patch-sunday: sun 03:00-05:00 \(UTC\) · all services · restarts go on, alerts held · (next|ACTIVE until) /m);
+    const text = await ws.healAt('2026-12-02 12:00:00', 'maintenance');
+    expect(text.stdout).toMatch(/^nightly-backup: daily 02:00-02:30 \(Europe\/Berlin\) · services db · restarts and alerts held · next /m);
+    expect(text.stdout).toMatch(/^patch-sunday: sun 03:00-05:00 \(UTC\) · all services · restarts go on, alerts held · next /m);
+  });
+
+  it('says which window holds now and until when', async () => {
+    const ws = await workspace(MANIFEST, { env: { TZ: 'UTC' } });
+    // 02:10 in Berlin: inside nightly-backup.
+    const run = await ws.healAt('2026-12-03 01:10:00', 'maintenance', '--json');
+    const { windows } = JSON.parse(run.stdout) as { windows: { name: string; activeUntil?: string }[] };
+    expect(windows.map((w) => [w.name, w.activeUntil])).toEqual([['nightly-backup', '2026-12-03T01:30:00.000Z'], ['patch-sunday', undefined]]);
+    const text = await ws.healAt('2026-12-03 01:10:00', 'maintenance');
+    expect(text.stdout).toMatch(/^nightly-backup: .* · ACTIVE until /m);
+    expect(text.stdout).toMatch(/^patch-sunday: .* · next /m);
   });
 
   it('says so when there are none', async () => {

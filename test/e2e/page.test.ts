@@ -4,7 +4,6 @@
  * (faketime, the Debian peer: the wall clock stands still, timers still run), so "now" is the
  * same for all three and for the figures computed here by hand, on any date.
  */
-import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +11,7 @@ import { appendRecord } from '../../src/history/store.js';
 import { CLOSED } from '../../src/policy/breaker.js';
 import { emptyState } from '../../src/state/schema.js';
 import { saveState } from '../../src/state/store.js';
-import { CLI, workspace, type HealRun, type Workspace } from '../helpers/cli.js';
-import { withClock } from '../helpers/faketime.js';
+import { runHeal, workspace, type HealRun, type Workspace } from '../helpers/cli.js';
 import { DAY, MIN, rec } from '../history/fixtures.js';
 
 /** The frozen instant: 2026-11-22T12:00:00Z. */
@@ -46,11 +44,7 @@ async function handExample(ws: Workspace): Promise<void> {
 
 /** `heal ARGS…` at the frozen instant. */
 function healAt(ws: Workspace, ...args: string[]): Promise<HealRun> {
-  const run = withClock('2026-11-22 12:00:00', [process.execPath, CLI, ...args, '--config', ws.manifest, '--state-dir', ws.stateDir]);
-  const env = { ...run.env, TZ: 'UTC', FAKETIME_DONT_FAKE_MONOTONIC: '1', HEAL_CONFIG: '', HEAL_STATE_DIR: '' };
-  return new Promise((resolve) => {
-    execFile(run.file, run.args, { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
-  });
+  return runHeal([...args, '--config', ws.manifest, '--state-dir', ws.stateDir], { env: { TZ: 'UTC' }, clock: '2026-11-22 12:00:00' });
 }
 
 /** The uptime figures of one service's section of the page. */

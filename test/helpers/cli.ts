@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { withClock } from './faketime.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -13,14 +14,22 @@ export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 export type HealRun = { code: number; stdout: string; stderr: string };
 
-/** Runs `heal ARGS…` and resolves with its exit code and output; never rejects on a non-zero exit. */
-export function runHeal(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<HealRun> {
+/**
+ * Runs `heal ARGS…` and resolves with its exit code and output; never rejects on a non-zero exit.
+ * With `clock` (faketime's `-f` form, e.g. "2026-12-02 12:00:00"), heal's wall clock stands at that
+ * instant (its timers still run): what it says about "now" is then the same on any day.
+ */
+export function runHeal(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; clock?: string } = {}): Promise<HealRun> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`);
+  const env = { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env };
+  const run = options.clock === undefined
+    ? { file: process.execPath, args: [CLI, ...args], env }
+    : withClock(options.clock, [process.execPath, CLI, ...args], { ...env, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: options.cwd, env: { ...process.env, HEAL_CONFIG: '', HEAL_STATE_DIR: '', ...options.env }, timeout: options.timeoutMs ?? 60_000 },
+      run.file,
+      run.args,
+      { cwd: options.cwd, env: run.env, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -37,6 +46,8 @@ export type Workspace = {
   write(text: string): Promise<void>;
   /** `heal ARGS… --config <manifest>` (and --state-dir for the commands that take it). */
   heal(...args: string[]): Promise<HealRun>;
+  /** `ws.heal(ARGS…)` with heal's wall clock standing at `clock` (faketime's form, e.g. "2026-12-02 12:00:00"). */
+  healAt(clock: string, ...args: string[]): Promise<HealRun>;
   /** Kills every process whose pid a test wrote to a `*.pid` file here, then removes the folder. */
   cleanup(): Promise<void>;
 };
@@ -61,8 +72,11 @@ export async function workspace(manifestText = '', options: { env?: Record<strin
       await writeFile(manifest, text);
     },
     heal(...args) {
+      return ws.healAt('', ...args);
+    },
+    healAt(clock, ...args) {
       const withState = ['scan', 'status', 'reset', 'incidents'].includes(args[0] ?? '') ? ['--state-dir', stateDir] : [];
-      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, env: { ...ownHome(dir), ...options.env } });
+      return runHeal([...args, '--config', manifest, ...withState], { cwd: dir, env: { ...ownHome(dir), ...options.env }, ...(clock ? { clock } : {}) });
     },
     async cleanup() {
       for (const file of pidFiles) await killPidFile(file.startsWith('/') ? file : join(dir, file));
