@@ -137,10 +137,12 @@ describe('command restarter: stopping the old process', () => {
   });
 
   it('bounds `stop` by the restart timeout', async () => {
-    // `stop` never ends on its own: the restart settling, with the timeout named, is the bound.
-    const outcome = await commandRestarter.restart(spec({ stop: [node, '-e', 'setInterval(() => {}, 1000)'], timeout: '500ms' }), restartContext(dir));
+    // `stop` never ends on its own: the restart settling, with the timeout named, is the bound. The
+    // same timeout bounds the start, so the start is /bin/true and the timeout is long enough for
+    // it on a loaded machine (a Node start once took over 500 ms there).
+    const outcome = await commandRestarter.restart(spec({ stop: [node, '-e', 'setInterval(() => {}, 1000)'], run: ['/bin/true'], timeout: '3s' }), restartContext(dir));
 
-    expect(outcome).toEqual({ ok: true, detail: 'stop failed: timed out after 500ms' });
+    expect(outcome).toEqual({ ok: true, detail: 'stop failed: timed out after 3s' });
   });
 });
 
