@@ -66,28 +66,31 @@ function run(file, args, env) {
   });
 }
 
-/** Terminal text as a page: escaped, ANSI SGR colours and bold turned into spans. */
+/**
+ * Terminal text as a page: escaped, ANSI SGR colours and bold turned into spans. The style is
+ * kept as a terminal keeps it (a colour until 39 or 0, bold until 22 or 0), and each change closes
+ * the span of the style before it.
+ */
 function terminalHtml(text) {
   const colours = { 30: '#6e7681', 31: '#ff7b72', 32: '#3fb950', 33: '#d29922', 34: '#58a6ff', 35: '#bc8cff', 36: '#39c5cf', 37: '#e6edf3', 90: '#8b949e' };
-  let open = 0;
+  let colour = null;
+  let bold = false;
+  let open = false;
   const body = text
     .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c])
     .replace(/\x1b\[([\d;]*)m/g, (_m, codes) => {
-      let out = '';
       for (const code of (codes || '0').split(';').map(Number)) {
-        if (code === 0) {
-          out += '</span>'.repeat(open);
-          open = 0;
-        } else if (code === 1) {
-          out += '<span style="font-weight:700">';
-          open++;
-        } else if (colours[code]) {
-          out += `<span style="color:${colours[code]}">`;
-          open++;
-        }
+        if (code === 0) [colour, bold] = [null, false];
+        else if (code === 1) bold = true;
+        else if (code === 22) bold = false;
+        else if (code === 39) colour = null;
+        else if (colours[code]) colour = colours[code];
       }
+      const style = [colour && `color:${colour}`, bold && 'font-weight:700'].filter(Boolean).join(';');
+      const out = `${open ? '</span>' : ''}${style ? `<span style="${style}">` : ''}`;
+      open = Boolean(style);
       return out;
     })
     .replace(/\x1b\[[\d;?]*[A-Za-z]/g, '');
-  return `<!doctype html><meta charset="utf-8"><style>body{margin:0;background:#0d1117}pre{margin:0;padding:16px 20px;color:#e6edf3;font:14px/1.45 "DejaVu Sans Mono",monospace;white-space:pre-wrap;overflow-wrap:anywhere}</style><pre>${body}${'</span>'.repeat(open)}</pre>`;
+  return `<!doctype html><meta charset="utf-8"><style>body{margin:0;background:#0d1117}pre{margin:0;padding:16px 20px;color:#e6edf3;font:14px/1.45 "DejaVu Sans Mono",monospace;white-space:pre-wrap;overflow-wrap:anywhere}</style><pre>${body}${open ? '</span>' : ''}</pre>`;
 }
