@@ -2,7 +2,8 @@
 // compresses the day before and deletes what is past keep), the size of 30 days of five-minute
 // scans, and what `heal status` pays to read them. Measured in-process on the real
 // src/history/store.ts, bundled with esbuild (the same code the CLI bundles).
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -68,9 +69,11 @@ function bytesOf(dir) {
 
 /**
  * The figures: per append (a day's file already well filled, no housekeeping) for 50 and 200
- * services, median of `appends`; the day's first append; 30 days × 50 services on disk; reading them.
+ * services, median of `appends`; the day's first append; 30 days × 50 services on disk; reading them
+ * (and `heal status`, when dist/ is built), closed days from their cols files and from their lines
+ * alone, paired and interleaved, median of `runs`.
  */
-export async function measureHistory(work, { appends = 500 } = {}) {
+export async function measureHistory(work, { appends = 500, runs = 9 } = {}) {
   const store = await historyStore(work);
   const end = Date.UTC(2026, 10, 22, 23, 0);
   const out = {};
@@ -114,13 +117,42 @@ export async function measureHistory(work, { appends = 500 } = {}) {
   }
   out['first append of a day, 50 services: compress the day before, delete the oldest (ms, median of 5)'] = round(median(firstOfDay), 1);
 
-  const reads = [];
+  // The same month without the closed days' cols files: read from their lines, as before them.
+  const linesOnly = join(work, 'history-30d-lines');
+  rmSync(linesOnly, { recursive: true, force: true });
+  cpSync(join(dir, 'history'), join(linesOnly, 'history'), { recursive: true, filter: (source) => !source.endsWith('.cols.json.gz') });
+  const colsBytes = readdirSync(join(dir, 'history')).filter((n) => n.endsWith('.cols.json.gz')).reduce((sum, n) => sum + statSync(join(dir, 'history', n)).size, 0);
+  out['… of which the closed days\' cols files (kB)'] = round(colsBytes / 1e3, 0);
+
+  // Paired and interleaved (the machine is shared): from the cols files, then from the lines alone.
+  const reads = { cols: [], lines: [] };
   let records = 0;
-  for (let i = 0; i < 5; i++) {
-    const started = process.hrtime.bigint();
-    records = (await store.readHistory(dir)).history.t.length;
-    reads.push(Number(process.hrtime.bigint() - started) / 1e6);
+  for (let i = 0; i < runs; i++) {
+    for (const [kind, from] of [['cols', dir], ['lines', linesOnly]]) {
+      const started = process.hrtime.bigint();
+      records = (await store.readHistory(from)).history.t.length;
+      reads[kind].push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
   }
-  out[`heal status reads 30 days × 50 services (${records} scans) (ms, median of 5)`] = round(median(reads), 0);
+  out[`heal status reads 30 days × 50 services (${records} scans), closed days from their lines (ms, median of ${runs})`] = round(median(reads.lines), 0);
+  out[`heal status reads 30 days × 50 services (${records} scans), closed days from their cols files (ms, median of ${runs})`] = round(median(reads.cols), 0);
+
+  // heal status itself (the built CLI, a process each), the same two folders, interleaved.
+  const cli = join(here, '..', '..', 'dist', 'cli.js');
+  if (existsSync(cli)) {
+    const manifest = join(work, 'history-30d.yaml');
+    writeFileSync(manifest, ['version: 1', 'services:', ...Array.from({ length: 50 }, (_, i) => `  service-${String(i).padStart(3, '0')}: { checks: [ { type: port, port: ${20000 + i} } ] }`)].join('\n') + '\n');
+    const status = { cols: [], lines: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const [kind, from] of [['cols', dir], ['lines', linesOnly]]) {
+        const started = process.hrtime.bigint();
+        const run = spawnSync(process.execPath, [cli, 'status', '--config', manifest, '--state-dir', from], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+        status[kind].push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (run.status !== 0) throw new Error(`heal status exited ${run.status}: ${run.stderr}`);
+      }
+    }
+    out[`heal status (the process), closed days from their lines (ms, median of ${runs})`] = round(median(status.lines), 0);
+    out[`heal status (the process), closed days from their cols files (ms, median of ${runs})`] = round(median(status.cols), 0);
+  }
   return out;
 }

@@ -10,6 +10,14 @@
  * starts on a line of its own (it looks at the last byte first). A write the disk refuses part of
  * way is cut back off. A power cut may lose the last few seconds of lines the kernel had not
  * written back yet, or leave zeros at the end of the file: those read as no record too.
+ *
+ * Beside each closed day's `.gz` its columns (`2026-11-21.cols.json.gz`, day-columns.ts, gzipped:
+ * a third of the plain JSON, less than the day's lines), written when the day is compressed, so a
+ * reader of thirty days parses thirty small documents instead of every line. They are a cache of the `.gz`, never the truth: removed before
+ * the `.gz` is rewritten and written (atomically) only after it, so a crash anywhere leaves either
+ * the columns of the `.gz` beside it or none; a day without them (closed before they existed, or
+ * whose write failed) gets them at the next day's housekeeping, and reads from its `.gz` until
+ * then; a file that does not read back, of another version or day, is ignored in favour of the `.gz`.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
@@ -18,6 +26,8 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { writeFileAtomic } from '../common/fs-atomic.js';
 import { errnoCode } from '../common/fs-errors.js';
+import { concatDays } from './concat-days.js';
+import { decodeDayColumns, encodeDayColumns } from './day-columns.js';
 import { decodeRecord, encodeRecord, type HistoryRecord } from './record.js';
 import { historyOfLines, type History } from './series.js';
 
@@ -25,7 +35,8 @@ import { historyOfLines, type History } from './series.js';
 export const HISTORY_DIR_NAME = 'history';
 
 const DAY_MS = 86_400_000;
-const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$/;
+const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.(jsonl|jsonl\.gz|cols\.json\.gz)$/;
+const KINDS = { jsonl: 'plain', 'jsonl.gz': 'gz', 'cols.json.gz': 'cols' } as const;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
@@ -113,9 +124,10 @@ function openDayFile(dir: string, day: string): number {
 
 /**
  * The day's housekeeping: every plain file of another day is compressed (merged with a
- * compressed file of that day, if one is there already), and every file of a day that ended
- * more than `keep` before `now` is deleted. Never throws: what fails is said in `problems` and
- * tried again on the next day's first append.
+ * compressed file of that day, if one is there already) and its columns written beside it; a
+ * compressed day without columns gets them; and every file of a day that ended more than `keep`
+ * before `now` is deleted. Never throws: what fails is said in `problems` and tried again on the
+ * next day's first append.
  */
 export async function housekeep(dir: string, today: string, { keepMs, now }: AppendOptions): Promise<Housekeeping> {
   const done: Housekeeping = { compressed: [], removed: [], problems: [] };
@@ -132,22 +144,44 @@ export async function housekeep(dir: string, today: string, { keepMs, now }: App
     );
   }
   const removed = new Set(done.removed);
-  for (const file of files) {
-    if (file.compressed || file.day === today || removed.has(file.name)) continue;
+  const kept = files.filter((file) => file.day !== today && !removed.has(file.name));
+  const tried = new Set<string>();
+  for (const file of kept) {
+    if (file.kind !== 'plain') continue;
+    tried.add(file.day);
     try {
-      await compressDay(dir, file.day);
+      const lines = await compressDay(dir, file.day);
       done.compressed.push(file.day);
+      await writeDayColumns(dir, file.day, lines).catch((error: unknown) => done.problems.push(`cannot write ${columnsPath(dir, file.day)}: ${describe(error)}`));
     } catch (error) {
       done.problems.push(`cannot compress ${join(dir, file.name)}: ${describe(error)}`);
+    }
+  }
+  // Days compressed before columns existed, or whose columns could not be written then.
+  const withColumns = new Set(kept.filter((file) => file.kind === 'cols').map((file) => file.day));
+  for (const file of kept) {
+    if (file.kind !== 'gz' || tried.has(file.day) || withColumns.has(file.day)) continue;
+    try {
+      const text = (await gunzipAsync(await readFile(join(dir, file.name)))).toString('utf8');
+      await writeDayColumns(dir, file.day, text.split('\n'));
+    } catch (error) {
+      done.problems.push(`cannot write ${columnsPath(dir, file.day)}: ${describe(error)}`);
     }
   }
   return done;
 }
 
-/** Compresses a day's plain file into its `.jsonl.gz`, with the lines one may hold already; then removes the plain file. */
-async function compressDay(dir: string, day: string): Promise<void> {
+/**
+ * Compresses a day's plain file into its `.jsonl.gz`, with the lines one may hold already; then
+ * removes the plain file. Its columns are removed first, so none stand beside a `.gz` they were
+ * not made from. Returns the day's lines.
+ */
+async function compressDay(dir: string, day: string): Promise<string[]> {
   const plain = join(dir, `${day}.jsonl`);
   const packed = `${plain}.gz`;
+  await unlink(columnsPath(dir, day)).catch((error: unknown) => {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  });
   const earlier = await readFile(packed).then((data) => gunzipAsync(data), (error: unknown) => {
     if (errnoCode(error) === 'ENOENT') return Buffer.alloc(0);
     throw error;
@@ -155,6 +189,27 @@ async function compressDay(dir: string, day: string): Promise<void> {
   const lines = [...new Set([...linesOf(earlier.toString('utf8')), ...linesOf(await readFile(plain, 'utf8'))])];
   await writeFileAtomic(packed, await gzipAsync(`${lines.join('\n')}\n`), 0o600);
   await unlink(plain);
+  return lines;
+}
+
+/** Where a day's columns are kept. */
+function columnsPath(dir: string, day: string): string {
+  return join(dir, `${day}.cols.json.gz`);
+}
+
+/** Writes a day's columns, from its lines (those of its .gz), gzipped, atomically. */
+async function writeDayColumns(dir: string, day: string, lines: Iterable<string>): Promise<void> {
+  await writeFileAtomic(columnsPath(dir, day), await gzipAsync(encodeDayColumns(day, historyOfLines(lines))), 0o600);
+}
+
+/** A day's columns read back; undefined when they cannot be read or do not read back as that day's (the caller reads the .gz). */
+async function readDayColumns(dir: string, day: Day): Promise<History | undefined> {
+  try {
+    const text = (await gunzipAsync(await readFile(join(dir, day.cols!)))).toString('utf8');
+    return decodeDayColumns(text, day.day);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The whole lines that read as records: torn and garbled ones are dropped when a day is compressed. */
@@ -162,58 +217,99 @@ function linesOf(text: string): string[] {
   return text.split('\n').filter((line) => decodeRecord(line) !== undefined);
 }
 
-type DayFile = { name: string; day: string; compressed: boolean };
+type DayFile = { name: string; day: string; kind: 'plain' | 'gz' | 'cols' };
 
 async function dayFiles(dir: string): Promise<DayFile[]> {
   const names = await readdir(dir);
   return names.flatMap((name) => {
     const match = DAY_FILE.exec(name);
-    return match ? [{ name, day: match[1]!, compressed: Boolean(match[2]) }] : [];
+    return match ? [{ name, day: match[1]!, kind: KINDS[match[2] as keyof typeof KINDS] }] : [];
   });
 }
 
 /** The history read back, and what could not be read. */
 export type HistoryRead = { history: History; problems: string[] };
 
+/** A day's files, as listed. */
+type Day = { day: string; plain?: string; gz?: string; cols?: string };
+
 /**
  * Reads the scans from `since` on (the whole history when not given), in columns (series.ts),
  * one scan per start (a day compressed while a previous reader looked, or a scan that wrote its
  * line twice, counts once). A missing folder is an empty history; a line or a file that does not
- * read is skipped, the file named in `problems`. Lines are decoded one at a time into the
- * columns, never held as objects all at once.
+ * read is skipped, the file named in `problems`. A closed day wholly from `since` on is read from
+ * its columns when they are there and read back (and no plain file of the day is, which a
+ * compression under way would leave); any other day from its lines, decoded one at a time into
+ * the columns, never held as objects all at once. The same history as reading every line.
  */
 export async function readHistory(stateDir: string, options: { since?: number } = {}): Promise<HistoryRead> {
   const dir = historyDir(stateDir);
-  const problems: string[] = [];
   let files: DayFile[];
   try {
     files = await dayFiles(dir);
   } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') problems.push(`cannot list ${dir}: ${describe(error)}`);
+    const problems = errnoCode(error) !== 'ENOENT' ? [`cannot list ${dir}: ${describe(error)}`] : [];
     return { history: historyOfLines([]), problems };
   }
   const since = options.since ?? -Infinity;
-  // Oldest day first, a day's .gz before its plain file: the columns come out in order as read.
-  files.sort((a, b) => a.day.localeCompare(b.day) || Number(b.compressed) - Number(a.compressed));
-  const texts: string[] = [];
+  const byDay = new Map<string, Day>();
   for (const file of files) {
     if (dayStart(file.day) + DAY_MS <= since) continue;
-    try {
-      const data = await readFile(join(dir, file.name));
-      texts.push((file.compressed ? await gunzipAsync(data) : data).toString('utf8'));
-    } catch (error) {
-      // Compressed by a scan since the folder was listed: its .gz holds the same lines.
-      if (errnoCode(error) === 'ENOENT' && !file.compressed) {
-        if (!files.some((f) => f.day === file.day && f.compressed)) files.push({ name: `${file.day}.jsonl.gz`, day: file.day, compressed: true });
+    let day = byDay.get(file.day);
+    if (!day) byDay.set(file.day, (day = { day: file.day }));
+    day[file.kind] = file.name;
+  }
+  // Oldest day first: the columns come out in order as read.
+  const days = [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  const problems: string[] = [];
+  const histories: History[] = [];
+  for (const day of days) {
+    if (day.cols && day.gz && !day.plain && dayStart(day.day) >= since) {
+      const columns = await readDayColumns(dir, day);
+      // Starts before `since` in a day's file (a foreign line) are dropped by reading the lines.
+      if (columns && !(columns.t[0]! < since)) {
+        histories.push(columns);
         continue;
       }
-      problems.push(`cannot read ${join(dir, file.name)}: ${describe(error)}`);
+    }
+    histories.push(historyOfLines(splitLines(await dayTexts(dir, day, problems)), since));
+  }
+  const joined = concatDays(histories);
+  if (joined) return { history: joined, problems };
+  // Days whose starts overlap (lines in another day's file): every line at once, as they are sorted together.
+  const again: string[] = [];
+  const texts: string[] = [];
+  for (const day of days) texts.push(...(await dayTexts(dir, day, again)));
+  return { history: historyOfLines(splitLines(texts), since), problems: again };
+}
+
+/** A day's texts: its .gz's, then its plain file's; that one, removed by a compression since the listing, read from the .gz. */
+async function dayTexts(dir: string, day: Day, problems: string[]): Promise<string[]> {
+  const texts: string[] = [];
+  const read = async (name: string, compressed: boolean): Promise<void> => {
+    const data = await readFile(join(dir, name));
+    texts.push((compressed ? await gunzipAsync(data) : data).toString('utf8'));
+  };
+  const names: [string, boolean][] = [];
+  if (day.gz) names.push([day.gz, true]);
+  if (day.plain) names.push([day.plain, false]);
+  for (const [name, compressed] of names) {
+    try {
+      await read(name, compressed);
+    } catch (error) {
+      // Compressed by a scan since the folder was listed: its .gz holds the same lines.
+      if (errnoCode(error) === 'ENOENT' && !compressed) {
+        if (!day.gz) names.push([`${day.day}.jsonl.gz`, true]);
+        continue;
+      }
+      problems.push(`cannot read ${join(dir, name)}: ${describe(error)}`);
     }
   }
-  function* lines(): Generator<string> {
-    for (const text of texts) yield* text.split('\n');
-  }
-  return { history: historyOfLines(lines(), since), problems };
+  return texts;
+}
+
+function* splitLines(texts: readonly string[]): Generator<string> {
+  for (const text of texts) yield* text.split('\n');
 }
 
 function describe(error: unknown): string {

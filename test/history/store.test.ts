@@ -122,7 +122,7 @@ describe('housekeeping on the first append of a day', () => {
     await append(rec(T0 + 2 * HOUR, { api: 'down' }));
     const done = await append(rec(T0 + DAY + HOUR, { api: 'up' }));
     expect(done).toEqual({ compressed: ['2026-11-22'], removed: [], problems: [] });
-    expect(await files()).toEqual(['2026-11-22.jsonl.gz', '2026-11-23.jsonl']);
+    expect(await files()).toEqual(['2026-11-22.cols.json.gz', '2026-11-22.jsonl.gz', '2026-11-23.jsonl']);
     expect(gunzipSync(await readFile(join(historyDir(dir), '2026-11-22.jsonl.gz'))).toString()).toBe(
       `${encodeRecord(rec(T0 + HOUR, { api: 'up' }))}\n${encodeRecord(rec(T0 + 2 * HOUR, { api: 'down' }))}\n`,
     );
@@ -132,13 +132,15 @@ describe('housekeeping on the first append of a day', () => {
   it('deletes whole days that ended more than keep ago, and only on the day\'s first append', async () => {
     for (let day = 0; day < 5; day++) await append(rec(T0 + day * DAY + HOUR, { api: 'up' }), 2 * DAY);
     // At day 4, 01:00: days 0 and 1 ended more than 2 days ago; day 2 ended 1 h less than that.
-    expect(await files()).toEqual(['2026-11-24.jsonl.gz', '2026-11-25.jsonl.gz', '2026-11-26.jsonl']);
+    const closed = (days: number[]) => days.flatMap((d) => [`2026-11-${d}.cols.json.gz`, `2026-11-${d}.jsonl.gz`]);
+    expect(await files()).toEqual([...closed([24, 25]), '2026-11-26.jsonl']);
     // A later append on the same day does no housekeeping (a healthy scan does not pay for it).
     expect(await append(rec(T0 + 4 * DAY + 2 * HOUR, { api: 'up' }), 2 * DAY)).toBeUndefined();
-    expect(await files()).toEqual(['2026-11-24.jsonl.gz', '2026-11-25.jsonl.gz', '2026-11-26.jsonl']);
+    expect(await files()).toEqual([...closed([24, 25]), '2026-11-26.jsonl']);
     const done = await append(rec(T0 + 5 * DAY, { api: 'up' }), 2 * DAY);
-    expect(done).toEqual({ compressed: ['2026-11-26'], removed: ['2026-11-24.jsonl.gz'], problems: [] });
-    expect(await files()).toEqual(['2026-11-25.jsonl.gz', '2026-11-26.jsonl.gz', '2026-11-27.jsonl']);
+    expect(done).toEqual({ compressed: ['2026-11-26'], removed: ['2026-11-24.cols.json.gz', '2026-11-24.jsonl.gz'], problems: [] });
+    // The columns of a day go with it.
+    expect(await files()).toEqual([...closed([25, 26]), '2026-11-27.jsonl']);
   });
 
   it('a day in both forms (killed between writing the .gz and removing the plain file) reads once, and is merged into one file', async () => {
@@ -149,7 +151,7 @@ describe('housekeeping on the first append of a day', () => {
     await writeFile(plain, `${encodeRecord(rec(T0 + HOUR, { api: 'up' }))}\n${encodeRecord(rec(T0 + 3 * HOUR, { api: 'down' }))}\n`);
     expect(await times()).toEqual([T0 + HOUR, T0 + 3 * HOUR, T0 + DAY + HOUR]);
     await append(rec(T0 + 2 * DAY, { api: 'up' }));
-    expect(await files()).toEqual(['2026-11-22.jsonl.gz', '2026-11-23.jsonl.gz', '2026-11-24.jsonl']);
+    expect(await files()).toEqual(['2026-11-22.cols.json.gz', '2026-11-22.jsonl.gz', '2026-11-23.cols.json.gz', '2026-11-23.jsonl.gz', '2026-11-24.jsonl']);
     expect(gunzipSync(await readFile(`${plain}.gz`)).toString().trim().split('\n')).toHaveLength(2);
     expect(await times()).toEqual([T0 + HOUR, T0 + 3 * HOUR, T0 + DAY + HOUR, T0 + 2 * DAY]);
   });

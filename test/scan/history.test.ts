@@ -59,8 +59,8 @@ describe('the history of full scans', () => {
     expect(statuses.slice(47, 50)).toEqual(['up', 'healed', 'up']);
     expect(statuses.slice(69)).toEqual(['up', 'down', 'down']);
 
-    // Day 11-22 ended more than 2 days before the first scan of 11-25 (00:00): gone; the others compressed.
-    expect((await readdir(historyDir(ws.stateDir))).sort()).toEqual(['2026-11-23.jsonl.gz', '2026-11-24.jsonl.gz', '2026-11-25.jsonl']);
+    // Day 11-22 ended more than 2 days before the first scan of 11-25 (00:00): gone; the others compressed, each with its columns.
+    expect((await readdir(historyDir(ws.stateDir))).sort()).toEqual(['2026-11-23.cols.json.gz', '2026-11-23.jsonl.gz', '2026-11-24.cols.json.gz', '2026-11-24.jsonl.gz', '2026-11-25.jsonl']);
     const { history, problems } = await readHistory(ws.stateDir);
     expect(problems).toEqual([]);
     expect(history.t).toEqual(starts.slice(12));
