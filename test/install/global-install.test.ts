@@ -5,12 +5,12 @@
  * port, and `heal install … --print` naming the installed copy's cli.js (its realpath) and the
  * node that runs it.
  *
- * From git, the route is `npm pack <git URL>` (npm clones it, installs its devDependencies and
- * runs `prepare`, which builds dist/), then `npm install -g` of that tarball: a plain
- * `npm install -g <git URL>` of a package with a `prepare` script is broken by npm itself — it
- * exports `global=true` to the install it runs in the clone, which links the global package to
- * that temporary clone and leaves `heal` pointing at nothing (npm/cli#4148, #6984, #8440; seen
- * here with npm 11.19).
+ * From git: `npm install -g --install-links <git URL>`. npm clones it and, for a package with a
+ * `prepare` script, runs an install in the clone first; under `-g` npm exports `global=true` to that
+ * inner install, which leaves the clone without the bundler (npm/cli#8440) — scripts/prepare.mjs
+ * installs it there — and, without `--install-links`, links the global package to the temporary
+ * clone it then deletes, leaving `heal` pointing at nothing (npm/cli#4148, #6984, #9406; seen here
+ * with npm 11.19).
  *
  * The installs download heal's dependencies from the npm registry (into one npm cache of this
  * file's, so later installs reuse what the first fetched): minutes on a loaded machine. npm runs
@@ -114,15 +114,11 @@ async function expectWorkingHeal(prefix: string): Promise<void> {
 }
 
 describe('npm install -g', () => {
-  it('from a git+file:// URL of a fresh clone: npm pack of the URL builds dist/ (prepare), and heal runs from the prefix', async () => {
-    const packs = join(dir, 'git-packs');
-    await mkdir(packs);
-    await ok('npm', ['pack', '--silent', '--pack-destination', packs, `git+file://${clone}`], { timeoutMs: INSTALL_TIMEOUT_MS });
-    const tarball = await onlyTarball(packs);
+  it('from a git+file:// URL of a fresh clone: npm install -g --install-links builds dist/ (prepare) and heal runs from the prefix', async () => {
     const prefix = join(dir, 'from-git');
-    await ok('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { timeoutMs: INSTALL_TIMEOUT_MS });
+    await ok('npm', ['install', '-g', '--install-links', '--prefix', prefix, '--no-audit', '--no-fund', `git+file://${clone}`], { timeoutMs: INSTALL_TIMEOUT_MS });
     await expectWorkingHeal(prefix);
-  }, 2 * INSTALL_TIMEOUT_MS + 120_000);
+  }, INSTALL_TIMEOUT_MS + 120_000);
 
   it('from the tarball npm pack makes (prepare builds it into the tarball): heal runs from the prefix', async () => {
     // A developer's checkout: the repository's own node_modules, as after npm ci.
