@@ -460,7 +460,11 @@ describe('a state file that cannot be used', () => {
   it.each([
     ['truncated', (good: string) => good.slice(0, Math.floor(good.length / 2))],
     ['empty', () => ''],
-    ['from a future version', (good: string) => good.replace('"version": 1', '"version": 2')],
+    ['from a future version', (good: string) => {
+      const future = good.replace(/"version":\s*1\b/, '"version":2');
+      expect(future, 'the state file names its version').not.toBe(good);
+      return future;
+    }],
     ['garbage', () => '\u0000\u00ff\u0013not json at all {{{'],
     ['valid JSON of another shape', () => '{"version": 1, "services": []}'],
   ])('%s: heal scan moves it aside with a warning, and goes on', async (_what, spoil) => {
