@@ -21,7 +21,7 @@ async function runningUnits(deps: Pick<Deps, 'exec' | 'env'>, user: boolean): Pr
   const listed = await runSystemctl(deps, user, ['list-units', '--type=service', '--state=running', '--no-legend', '--plain', '--no-pager'], call);
   if (!listed.ok) {
     if (user) return undefined;
-    throw new HealError('usage', `init --from systemd: ${listed.error}`);
+    throw new HealError('usage', `init --from systemd: ${listed.error} — heal init reads a running systemd's units (on macOS: heal init --from launchd)`);
   }
   const units = parseListUnits(listed.stdout);
   if (units.length === 0) return [];

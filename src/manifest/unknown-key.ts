@@ -19,22 +19,23 @@ export const LISTED_KEYS = 10;
 type Def = { type: string; [key: string]: unknown };
 const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
 
-/** The object schemas a schema may be, wrappers (optional, default, pipe…) taken off. */
-function objects(schema: unknown, value: unknown): z.ZodObject[] {
+/** The zod types that wrap one inner schema (`innerType`) without changing its keys. */
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch']);
+
+/** A schema with its wrappers (optional, default, pipe's input…) taken off, and its def. */
+function unwrapped(schema: unknown): { schema: unknown; def: Def } {
   const def = defOf(schema);
+  if (WRAPPERS.has(def.type)) return unwrapped(def['innerType']);
+  if (def.type === 'pipe') return unwrapped(def['in']);
+  return { schema, def };
+}
+
+/** The object schemas a schema may be, wrappers (optional, default, pipe…) taken off. */
+function objects(wrapped: unknown, value: unknown): z.ZodObject[] {
+  const { schema, def } = unwrapped(wrapped);
   switch (def.type) {
     case 'object':
       return [schema as z.ZodObject];
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return objects(def['innerType'], value);
-    case 'pipe':
-      return objects(def['in'], value);
     case 'union': {
       const options = def['options'] as unknown[];
       const discriminator = def['discriminator'] as string | undefined;
@@ -51,25 +52,15 @@ function objects(schema: unknown, value: unknown): z.ZodObject[] {
 }
 
 /** The schema one step down from `schema`: a key of a mapping, an item of a list or a record. */
-function child(schema: unknown, segment: PathSegment, value: unknown): unknown[] {
-  const def = defOf(schema);
+function child(wrapped: unknown, segment: PathSegment, value: unknown): unknown[] {
+  const { def } = unwrapped(wrapped);
   switch (def.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'nonoptional':
-    case 'readonly':
-    case 'catch':
-      return child(def['innerType'], segment, value);
-    case 'pipe':
-      return child(def['in'], segment, value);
     case 'array':
       return typeof segment === 'number' ? [def['element']] : [];
     case 'record':
       return [def['valueType']];
     default:
-      return objects(schema, value).flatMap((object) => (typeof segment === 'string' && Object.hasOwn(object.shape, segment) ? [object.shape[segment]] : []));
+      return objects(wrapped, value).flatMap((object) => (typeof segment === 'string' && Object.hasOwn(object.shape, segment) ? [object.shape[segment]] : []));
   }
 }
 
