@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../common/duration.js';
+import { formatLocalTime } from '../common/local-time.js';
 import { HealError } from '../common/errors.js';
 import { incidents, incidentsSince, type Incident } from '../history/incidents.js';
 import { readHistory } from '../history/store.js';
@@ -31,7 +32,7 @@ export async function incidentsCommand(options: IncidentsOptions, now = Date.now
     await print(`no incidents${where} ${sinceMs === undefined ? 'in the history' : `in the last ${options.since}`} (kept ${formatDuration(loaded.manifest.history.keep)})\n`);
     return 0;
   }
-  await print(formatIncidents(shown.map(view)));
+  await print(formatIncidents(shown, now));
   return 0;
 }
 
@@ -40,13 +41,17 @@ function view(incident: Incident): IncidentView {
   return { service, startedAt: iso(startedAt), endedAt: endedAt === null ? null : iso(endedAt), durationMs, restarts, restartsFailed, alerts };
 }
 
-/** One line per incident: service, from – to (or ongoing), how long, its restarts and alerts. */
-export function formatIncidents(views: readonly IncidentView[]): string {
-  const width = Math.max(...views.map((v) => v.service.length));
-  const lines = views.map((v) => {
-    const restarts = v.restarts ? `${plural(v.restarts, 'restart')}${v.restartsFailed ? ` (${v.restartsFailed} failed)` : ''}` : 'no restart';
-    const span = `${v.startedAt} – ${v.endedAt ?? 'ongoing'.padEnd(v.startedAt.length)}`;
-    return `${v.service.padEnd(width)}  ${span}  ${formatDuration(v.durationMs).padStart(6)}  ${restarts} · ${plural(v.alerts, 'alert')}`;
+/**
+ * One line per incident: service, from – to (or ongoing) in the machine's local time to the second
+ * (the date too when not today), how long, its restarts and alerts.
+ */
+export function formatIncidents(list: readonly Incident[], now: number, zone?: string): string {
+  const width = Math.max(...list.map((i) => i.service.length));
+  const spans = list.map((i) => `${formatLocalTime(i.startedAt, now, zone)} – ${i.endedAt === null ? 'ongoing' : formatLocalTime(i.endedAt, now, zone)}`);
+  const spanWidth = Math.max(...spans.map((span) => span.length));
+  const lines = list.map((i, k) => {
+    const restarts = i.restarts ? `${plural(i.restarts, 'restart')}${i.restartsFailed ? ` (${i.restartsFailed} failed)` : ''}` : 'no restart';
+    return `${i.service.padEnd(width)}  ${spans[k]!.padEnd(spanWidth)}  ${formatDuration(i.durationMs).padStart(6)}  ${restarts} · ${plural(i.alerts, 'alert')}`;
   });
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { formatLocalTime } from '../common/local-time.js';
 import { machineTimeZone } from '../common/time.js';
 import { loadManifest, manifestPath } from '../manifest/load.js';
 import { maintenanceWindows } from '../manifest/resolve.js';
@@ -21,19 +22,20 @@ export async function maintenanceCommand(options: { config?: string; json?: bool
   const { manifest } = await loadManifest(manifestPath(options.config, process.env), process.env);
   const zone = machineTimeZone();
   const iso = (ms: number) => new Date(ms).toISOString();
-  const views = maintenanceWindows(manifest, zone).map((window): MaintenanceView => {
-    const active = windowAt(window.schedule, window.timeZone, now);
-    const next = nextWindow(window.schedule, window.timeZone, now);
-    return {
-      name: window.name,
-      every: manifest.maintenance[window.name]!.every,
-      timezone: window.timeZone,
-      ...(window.services ? { services: [...window.services] } : {}),
-      restart: window.restart ?? false,
-      ...(active ? { activeUntil: iso(active.end) } : {}),
-      next: { start: iso(next.start), end: iso(next.end) },
-    };
-  });
+  const windows = maintenanceWindows(manifest, zone).map((window) => ({
+    window,
+    active: windowAt(window.schedule, window.timeZone, now),
+    next: nextWindow(window.schedule, window.timeZone, now),
+  }));
+  const views = windows.map(({ window, active, next }): MaintenanceView => ({
+    name: window.name,
+    every: manifest.maintenance[window.name]!.every,
+    timezone: window.timeZone,
+    ...(window.services ? { services: [...window.services] } : {}),
+    restart: window.restart ?? false,
+    ...(active ? { activeUntil: iso(active.end) } : {}),
+    next: { start: iso(next.start), end: iso(next.end) },
+  }));
   if (options.json) {
     await print(`${JSON.stringify({ windows: views }, null, 2)}\n`);
     return 0;
@@ -42,14 +44,17 @@ export async function maintenanceCommand(options: { config?: string; json?: bool
     await print('no maintenance windows (add them under maintenance: in the manifest)\n');
     return 0;
   }
-  const lines = views.map((v) =>
-    [
+  // Times in the window's own zone, as its `every` is written; to the second, the date when not today.
+  const lines = views.map((v, k) => {
+    const { window, active, next } = windows[k]!;
+    const at = (ms: number, day: number) => formatLocalTime(ms, day, window.timeZone);
+    return [
       `${v.name}: ${v.every} (${v.timezone})`,
       v.services ? `services ${v.services.join(', ')}` : 'all services',
       v.restart ? 'restarts go on, alerts held' : 'restarts and alerts held',
-      v.activeUntil ? `ACTIVE until ${v.activeUntil}` : `next ${v.next.start} – ${v.next.end}`,
-    ].join(' · '),
-  );
+      active ? `ACTIVE until ${at(active.end, now)}` : `next ${at(next.start, now)} – ${at(next.end, next.start)}`,
+    ].join(' · ');
+  });
   await print(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -52,9 +52,11 @@ describe('heal incidents', () => {
 
     const text = await ws.heal('incidents');
     expect(text.code).toBe(0);
+    // Local time to the second (the date too when not today), never ISO with milliseconds.
+    const at = String.raw`(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d`;
     expect(text.stdout.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(/^svc  \S+Z – ongoing +\S+  1 restart \(1 failed\) · 1 alert$/),
-      expect.stringMatching(/^svc  \S+Z – \S+Z +\S+  2 restarts \(2 failed\) · 3 alerts$/),
+      expect.stringMatching(new RegExp(`^svc  ${at} – ongoing +\\S+  1 restart \\(1 failed\\) · 1 alert$`)),
+      expect.stringMatching(new RegExp(`^svc  ${at} – ${at} +\\S+  2 restarts \\(2 failed\\) · 3 alerts$`)),
     ]);
 
     expect(JSON.parse((await ws.heal('incidents', '--service', 'other', '--json')).stdout)).toEqual({ incidents: [] });
