@@ -239,20 +239,34 @@ export type ServiceMaintenance = {
  * then the first listed.
  */
 export function maintenanceFor(windows: readonly NamedWindow[], service: string, now: number): ServiceMaintenance {
-  let current: ServiceMaintenance['current'];
   let next: ServiceMaintenance['next'];
   for (const w of windows) {
-    if (w.services && !w.services.includes(service)) continue;
+    if (!holds(w, service)) continue;
+    const after = nextWindow(w.schedule, w.timeZone, now);
+    if (!next || after.start < next.start) next = { name: w.name, ...after };
+  }
+  return { current: maintenanceNow(windows, service, now), next };
+}
+
+/**
+ * Only the window that holds `service` at `now` (the `current` of {@link maintenanceFor}, chosen
+ * the same way): what a scan asks, once per service, without working out the next windows.
+ */
+export function maintenanceNow(windows: readonly NamedWindow[], service: string, now: number): ServiceMaintenance['current'] {
+  let current: ServiceMaintenance['current'];
+  for (const w of windows) {
+    if (!holds(w, service)) continue;
     const restart = w.restart ?? false;
     const at = windowAt(w.schedule, w.timeZone, now);
     if (at && (!current || (current.restart && !restart) || (current.restart === restart && at.end > current.end))) {
       current = { name: w.name, end: at.end, restart };
     }
-    const after = nextWindow(w.schedule, w.timeZone, now);
-    if (!next || after.start < next.start) next = { name: w.name, ...after };
   }
-  return { current, next };
+  return current;
 }
+
+/** Whether a window is about `service`: it names it, or names no services. */
+const holds = (w: NamedWindow, service: string): boolean => !w.services || w.services.includes(service);
 
 // ---- time-zone arithmetic -------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import { describeRestart, restart } from '../restart/index.js';
 import { servicePid } from '../restart/service-pid.js';
 import { decideHeal } from '../policy/heal.js';
-import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
+import { maintenanceNow, type NamedWindow, type ServiceMaintenance } from '../policy/maintenance.js';
 import type { HealDecision } from '../policy/rules.js';
 import { describeExit, failedExit, verifyService } from './verify.js';
 import { healOrder } from '../manifest/graph.js';
@@ -62,11 +62,17 @@ export async function healServices(
 
 type Parents = { parentsDown: string[]; parentsRestarted: string[] };
 
+/** Asks the maintenance windows once, at the moment heal decides: the outcome carries the answer on to the alerts. */
 async function healService(service: ServiceConfig, checks: CheckReport[], parents: Parents, ctx: HealContext): Promise<ServiceOutcome> {
+  const now = ctx.deps.now();
+  const window = maintenanceNow(ctx.windows, service.name, now);
+  const outcome = await decideAndAct(service, checks, parents, window, now, ctx);
+  return window ? { ...outcome, maintenance: window.name } : outcome;
+}
+
+async function decideAndAct(service: ServiceConfig, checks: CheckReport[], parents: Parents, window: ServiceMaintenance['current'], now: number, ctx: HealContext): Promise<ServiceOutcome> {
   const healthy = !checks.some(restartsOnFailure);
   const degraded = healthy && checks.some((c) => !c.ok);
-  const now = ctx.deps.now();
-  const window = maintenanceFor(ctx.windows, service.name, now).current;
   const maintenance = window && { name: window.name, untilMs: window.end, restart: window.restart };
   const decision = decideHeal({ service, previous: serviceStateOf(ctx.state, service.name), healthy, degraded, ...parents, maintenance, now });
   const result = (status: ServiceStatus, extra: Pick<ServiceReport, 'action' | 'reason'> = {}): ServiceOutcome => ({

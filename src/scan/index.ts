@@ -78,7 +78,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       manifest,
       alerts,
       resendChannels: channelsResendingFiring(alerts.channels),
-      windows,
       state,
       outcomes,
       started,

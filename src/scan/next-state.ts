@@ -13,7 +13,6 @@ import type { Manifest } from '../manifest/schema.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { countHeals } from '../metrics/counters.js';
 import { restartsStopped } from '../policy/heal.js';
-import { maintenanceFor, type NamedWindow } from '../policy/maintenance.js';
 import { recordService, type ServiceScanResult } from '../policy/record.js';
 import type { RestartsStopped } from '../policy/rules.js';
 import { serviceStateOf } from '../state/model.js';
@@ -24,7 +23,14 @@ import { checkRecords, type ServiceReport } from './report.js';
  * One service at the end of its checks and heal: what to report, the restart made, if any, and
  * the process it started detached.
  */
-export type ServiceOutcome = { service: ServiceConfig; report: ServiceReport; heal?: HealRecord; started?: ProcessIdentity };
+export type ServiceOutcome = {
+  service: ServiceConfig;
+  report: ServiceReport;
+  heal?: HealRecord;
+  started?: ProcessIdentity;
+  /** The maintenance window that held the service when heal decided: no notice goes for it (a resolved one still does). */
+  maintenance?: string;
+};
 
 export type NextStateInput = {
   manifest: Manifest;
@@ -32,8 +38,6 @@ export type NextStateInput = {
   alerts: AlertConfig;
   /** Channels whose type needs a firing alert sent again every scan (`Channel.resendsFiring`). */
   resendChannels: readonly string[];
-  /** The maintenance windows: no notice for a service one holds (a resolved one still goes). */
-  windows: readonly NamedWindow[];
   /** The state the scan began with. */
   state: State;
   /** The services this scan judged, in manifest order. */
@@ -70,7 +74,7 @@ export function nextState(input: NextStateInput): NextState {
   const plan = planAlerts(state.alerts, {
     config: input.alerts,
     resendChannels: input.resendChannels,
-    services: outcomes.map((o) => alertInput(o, services[o.service.name], now, maintenanceFor(input.windows, o.service.name, now).current !== undefined)),
+    services: outcomes.map((o) => alertInput(o, services[o.service.name], now, o.maintenance !== undefined)),
     // A disabled service is no longer watched: its open alerts are closed like a removed one's.
     known: Object.entries(manifest.services).filter(([, spec]) => spec.enabled).map(([name]) => name),
     now,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  maintenanceFor, nextWindow, parseEvery, validTimeZone, windowAt, type NamedWindow, type Schedule,
+  maintenanceFor, maintenanceNow, nextWindow, parseEvery, validTimeZone, windowAt, type NamedWindow, type Schedule,
 } from '../../src/policy/maintenance.js';
 
 // Fixed instants only: nothing here reads the clock (the suite runs under faketime too).
@@ -272,5 +272,13 @@ describe('maintenanceFor: the window that holds a service now, and its next', ()
     ['the first listed when they end together', [day('a', 'daily 01:00-03:00'), day('b', 'daily 00:00-03:00')], { name: 'a', end: utc(2026, 5, 12, 3), restart: false }],
   ])('when several hold it: %s', (_what, several, current) => {
     expect(maintenanceFor(several, 'db', utc(2026, 5, 12, 2)).current).toEqual(current);
+    expect(maintenanceNow(several, 'db', utc(2026, 5, 12, 2))).toEqual(current);
+  });
+
+  it('maintenanceNow, what a scan asks, is maintenanceFor\'s current at every quarter hour of a week, for each service', () => {
+    const all = [...windows, day('short', 'daily 01:00-03:00'), day('long', 'daily 00:00-05:00', true)];
+    for (let t = utc(2026, 5, 11); t < utc(2026, 5, 18); t += 15 * 60_000) {
+      for (const service of ['db', 'api', 'web']) expect(maintenanceNow(all, service, t)).toEqual(maintenanceFor(all, service, t).current);
+    }
   });
 });

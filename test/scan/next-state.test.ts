@@ -8,7 +8,6 @@ import { alertConfig } from '../../src/alerts/levels.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { resolveServices } from '../../src/manifest/resolve.js';
 import type { Manifest } from '../../src/manifest/schema.js';
-import { parseEvery, type NamedWindow, type Schedule } from '../../src/policy/maintenance.js';
 import { nextState, scanResultOf, type NextStateInput, type ServiceOutcome } from '../../src/scan/next-state.js';
 import type { CheckReport, ServiceReport } from '../../src/scan/report.js';
 import { emptyState, type HealRecord, type State } from '../../src/state/schema.js';
@@ -56,8 +55,8 @@ function outcome(name: 'api' | 'worker', status: ServiceReport['status'], extra:
   return { service: SERVICES[name]!, report, ...(heal ? { heal } : {}) };
 }
 
-function input(state: State, outcomes: ServiceOutcome[], now: number, resendChannels: string[] = ['am'], windows: NamedWindow[] = []): NextStateInput {
-  return { manifest: M, alerts: alertConfig(M), resendChannels, windows, state, outcomes, started: now - 2_000, now, host: 'box' };
+function input(state: State, outcomes: ServiceOutcome[], now: number, resendChannels: string[] = ['am']): NextStateInput {
+  return { manifest: M, alerts: alertConfig(M), resendChannels, state, outcomes, started: now - 2_000, now, host: 'box' };
 }
 
 describe('the next state of a scan', () => {
@@ -112,14 +111,12 @@ describe('the next state of a scan', () => {
     expect(none.state.alerts.outbox).toEqual([]);
   });
 
-  it('sends no notice for a service a maintenance window holds, and the one still due on the first scan after it', () => {
-    const schedule = (parseEvery('daily 08:30-09:30') as { ok: true; schedule: Schedule }).schedule;
-    const windows: NamedWindow[] = [{ name: 'nightly', schedule, timeZone: 'UTC', services: ['worker'] }];
+  it('sends no notice for a service a maintenance window held when heal decided, and the one still due on the first scan after it', () => {
     const down = outcome('worker', 'down', { rule: 'no-restart', reason: 'no restart configured' });
-    const during = nextState(input(emptyState(), [down], T0, ['am'], windows));
+    const during = nextState(input(emptyState(), [{ ...down, maintenance: 'nightly' }], T0));
     expect(during.routed).toEqual([]);
     expect(during.state.alerts.outbox).toEqual([]);
-    const after = nextState(input(during.state, [down], T0 + 35 * MINUTE, ['am'], windows));
+    const after = nextState(input(during.state, [down], T0 + 35 * MINUTE));
     expect(after.routed.map((r) => [r.notice.service, r.notice.kind])).toEqual([['worker', 'down']]);
   });
 
