@@ -154,3 +154,12 @@ export function withHealIntent(previous: ServiceState | undefined, at: number): 
   if (previous) return { ...previous, heals: [...previous.heals, intent] };
   return { status: 'down', since: at, lastScanAt: at, failingScans: 0, healthyScans: 0, checks: [], heals: [intent], breaker: CLOSED, recent: '' };
 }
+
+/**
+ * The service's state with the process a detached restart just started, written down at once
+ * (after the heal's intent), so a scan killed before its own save still knows that process: the
+ * next restart stops it before it starts another, and the process check finds it.
+ */
+export function withStartedProcess(previous: ServiceState | undefined, started: ProcessIdentity, at: number): ServiceState {
+  return { ...(previous ?? withHealIntent(undefined, at)), process: started };
+}

@@ -14,6 +14,7 @@ import { describeExit, failedExit, verifyService } from './verify.js';
 import { healOrder } from '../manifest/graph.js';
 import type { ServiceConfig } from '../manifest/resolve.js';
 import type { Redact } from '../common/redact.js';
+import type { HealJournal } from '../state/journal.js';
 import { serviceStateOf } from '../state/model.js';
 import type { State } from '../state/schema.js';
 import { checkReport } from './check-services.js';
@@ -33,7 +34,9 @@ export type HealContext = {
   /** The manifest's maintenance windows: one that holds a service now holds its restarts. */
   windows: readonly NamedWindow[];
   /** Writes the heal down before its restart runs (see policy/record.ts withHealIntent). */
-  beforeRestart?: (service: string, at: number) => Promise<void>;
+  beforeRestart?: HealJournal['beforeRestart'];
+  /** Writes down the process a detached restart started, as soon as it runs. */
+  afterStart?: HealJournal['afterStart'];
 };
 
 /** Decides on every service and heals what the policy lets, parents first; resolves in the order of `services`. */
@@ -125,6 +128,7 @@ async function restartAndVerify(service: ServiceConfig, checks: CheckReport[], d
   const budget = Math.max(1, ctx.deadline - at);
   const recorded = serviceStateOf(ctx.state, service.name)?.process;
   const outcome = await restart(spec, { deps, service: service.name, baseDir: ctx.baseDir, stateDir: ctx.stateDir, timeoutMs: budget, signal: AbortSignal.timeout(budget), ...(recorded ? { recorded } : {}) });
+  if (outcome.ok && outcome.started) await ctx.afterStart?.(service.name, outcome.started, at);
   deps.logger.info(
     { service: service.name, restart: describeRestart(spec), rule: decision.rule, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }), facts: outcome.facts },
     'restart',

@@ -141,7 +141,7 @@ async function checkAndHeal(options: ScanOptions, state: State, started: number,
     stateDir: options.stateDir,
     concurrency: manifest.concurrency,
     dryRun: Boolean(options.dryRun),
-    beforeRestart: healJournal(options.stateDir, state, deps),
+    ...healJournal(options.stateDir, state, deps),
   });
 }
 

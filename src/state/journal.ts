@@ -4,23 +4,37 @@
  * coalesced; a failed one is logged and the scan's own save at the end tries again.
  */
 import type { Deps } from '../deps.js';
-import { withHealIntent } from '../policy/record.js';
+import { withHealIntent, withStartedProcess } from '../policy/record.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import { serviceStateOf } from './model.js';
 import type { State } from './schema.js';
 import { saveState } from './store.js';
 
+/** What the heal journal writes down during a scan's restarts. */
+export type HealJournal = {
+  /** A heal, before its restart runs. */
+  beforeRestart: (service: string, at: number) => Promise<void>;
+  /** The process a detached restart (`at`) started, as soon as it runs. */
+  afterStart: (service: string, started: ProcessIdentity, at: number) => Promise<void>;
+};
+
 /**
  * Writes each heal into the state before its restart runs, so a scan killed between the restart
- * and its save still counts the restart for the cooldown and the hourly cap. The scan's own save
- * replaces these records with the outcomes. A failed write is logged, and the restart goes ahead:
- * a service left down for a full disk would be worse.
+ * and its save still counts the restart for the cooldown and the hourly cap; and the process a
+ * detached restart started, so that scan's successor still stops it before starting another and
+ * still checks it. The scan's own save replaces these records with the outcomes. A failed write is
+ * logged, and the restart goes ahead: a service left down for a full disk would be worse.
  */
-export function healJournal(stateDir: string, state: State, deps: Deps): (service: string, at: number) => Promise<void> {
+export function healJournal(stateDir: string, state: State, deps: Deps): HealJournal {
   let journal = state;
   const save = stateSaver(stateDir, () => journal, (error) => deps.logger.warn({ err: error }, `could not write down a heal before its restart: ${(error as Error).message}`));
-  return (service, at) => {
-    journal = { ...journal, services: { ...journal.services, [service]: withHealIntent(serviceStateOf(journal, service), at) } };
+  const record = (service: string, next: State['services'][string]) => {
+    journal = { ...journal, services: { ...journal.services, [service]: next } };
     return save();
+  };
+  return {
+    beforeRestart: (service, at) => record(service, withHealIntent(serviceStateOf(journal, service), at)),
+    afterStart: (service, started, at) => record(service, withStartedProcess(serviceStateOf(journal, service), started, at)),
   };
 }
 

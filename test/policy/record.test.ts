@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED, halfOpensAt, onFoundDown } from '../../src/policy/breaker.js';
-import { HEAL_MEMORY_MS, outagesIn, recordService, withHealIntent, type ServiceScanResult } from '../../src/policy/record.js';
+import { HEAL_MEMORY_MS, outagesIn, recordService, withHealIntent, withStartedProcess, type ServiceScanResult } from '../../src/policy/record.js';
 import type { ServiceState } from '../../src/state/schema.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -168,5 +168,11 @@ describe('recordService', () => {
     const before = play(scans('uud'));
     expect(withHealIntent(before, NOW + 3 * SCAN)).toEqual({ ...before, heals: [...before.heals, { at: NOW + 3 * SCAN, result: 'failed', error: expect.stringMatching(/^interrupted/) }] });
     expect(withHealIntent(undefined, NOW)).toMatchObject({ status: 'down', recent: '', breaker: CLOSED });
+  });
+
+  it('writes down the process a detached restart started, replacing the one before and leaving the rest alone', () => {
+    const intent = withHealIntent({ ...play(scans('uud')), process: { pid: 100, start: '1' } }, NOW + 3 * SCAN);
+    expect(withStartedProcess(intent, { pid: 200, start: '2' }, NOW + 3 * SCAN)).toEqual({ ...intent, process: { pid: 200, start: '2' } });
+    expect(withStartedProcess(undefined, { pid: 200 }, NOW)).toEqual({ ...withHealIntent(undefined, NOW), process: { pid: 200 } });
   });
 });
