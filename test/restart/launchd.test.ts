@@ -442,14 +442,16 @@ describe('launchd restarter: limits', () => {
   it('does not start a bootstrap retry after the deadline has passed', async () => {
     const plist = await writePlist(await freePort());
     await fake.scenario({ bootstrapFailures: [5] });
-    // The pause before the retry takes the rest of the budget.
-    const ctx = restartContext(fake.dir, 10_000);
+    // The pause before the retry ends past the deadline (heal's clock jumps during it, as when the
+    // machine sleeps). The real launchctl calls before it keep a 30 s budget, so a loaded machine
+    // cannot make them time out first (a 1 s budget once did, on Node 24).
+    const ctx = restartContext(fake.dir, 60_000);
     let now = Date.now();
-    ctx.deps = testDeps({ now: () => now, sleep: async (ms) => void (now += ms) });
+    ctx.deps = testDeps({ now: () => now, sleep: async (ms) => void (now += ms + 60_000) });
 
-    const outcome = await launchdRestarter.restart(spec({ plist, timeout: '1s' }), ctx);
+    const outcome = await launchdRestarter.restart(spec({ plist, timeout: '30s' }), ctx);
 
-    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining('timed out: the 1s restart timeout ran out') });
+    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining('timed out: the 30s restart timeout ran out') });
     expect((await fake.argvs()).filter((argv) => argv[0] === 'bootstrap')).toHaveLength(1);
   });
 
