@@ -29,7 +29,7 @@ const KILLS = 200;
 const CYCLES_PER_EPISODE = 8;
 const CAP = 3;
 
-type Delivery = { at: number; status: number; id: unknown; key: unknown; notices: string[] };
+type Delivery = { at: number; status: number; id: unknown; key: unknown; notices: string[]; summaries: { id: string; stands: number }[] };
 type Cycle = { start: number; end: number; killed: boolean; delayMs: number; executed: number; recorded: number };
 /** Every scan the test ran, killed or not, in order: a delivery is attributed to the last one started before it. */
 const scans: { start: number; killed: boolean }[] = [];
@@ -71,7 +71,7 @@ services:
 beforeAll(async () => {
   hook = await servers.add(
     startHttpServer((req, res, request) => {
-      let body: { id?: unknown; notices?: { id?: unknown }[] } = {};
+      let body: { id?: unknown; notices?: { id?: unknown; kind?: unknown; folded?: { notices?: unknown } }[] } = {};
       try {
         body = JSON.parse(request.body) as typeof body;
       } catch {
@@ -85,6 +85,8 @@ beforeAll(async () => {
         id: body.id,
         key: req.headers['idempotency-key'],
         notices: (body.notices ?? []).map((n) => String(n.id)),
+        // A summary (alerts/fold.ts) stands for the notices the outbox's cap folded into it.
+        summaries: (body.notices ?? []).filter((n) => n.kind === 'folded').map((n) => ({ id: String(n.id), stands: Number(n.folded?.notices ?? 0) })),
       });
       setTimeout(() => {
         res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {});
@@ -156,7 +158,8 @@ describe(`heal scan killed at random moments (seed ${SEED})`, () => {
     const rng = prng(SEED);
     const entered = new Set<string>();
     const remember = (state: State | undefined): void => {
-      for (const entry of state?.alerts.outbox ?? []) for (const notice of entry.message.notices) entered.add(notice.id);
+      // A summary the cap made is not a notice of its own: what it stands for is counted below.
+      for (const entry of state?.alerts.outbox ?? []) for (const notice of entry.message.notices) if (notice.kind !== 'folded') entered.add(notice.id);
     };
 
     // How long a scan that restarts takes, spawn to exit: the kill delays range over it.
@@ -226,6 +229,10 @@ describe(`heal scan killed at random moments (seed ${SEED})`, () => {
     }
     const received = new Set(accepted.flatMap((d) => d.notices));
     const lost = [...entered].filter((id) => !received.has(id));
+    // When more than the outbox's cap (20 a channel) waited — a run of episodes with the webhook
+    // down — its oldest messages were folded into a summary that says how many notices it stands
+    // for (nothing dropped without a word): those reached the receiver inside an accepted summary.
+    const summarised = [...new Map(accepted.flatMap((d) => d.summaries).map((s) => [s.id, s.stands])).values()].reduce((sum, n) => sum + n, 0);
 
     // Duplicates: a message accepted more than once. Every acceptance but the last must come
     // from a scan that was then killed (before it could record the delivery), and one kill
@@ -244,9 +251,9 @@ describe(`heal scan killed at random moments (seed ${SEED})`, () => {
       }
     }
 
-    const figures = { seed: SEED, scanMs, kills, cycles: cycles.length, restarts: await countLines(restartsLog()), forgotten, maxInEpisode, notices: entered.size, messages: byId.size, posts: deliveries.length, duplicates };
+    const figures = { seed: SEED, scanMs, kills, cycles: cycles.length, restarts: await countLines(restartsLog()), forgotten, maxInEpisode, notices: entered.size, messages: byId.size, posts: deliveries.length, duplicates, summarised };
     console.log(`crash figures: ${JSON.stringify(figures)}`);
-    expect(lost, 'notices that entered an outbox and never reached the receiver').toEqual([]);
+    expect(lost.length, `notices that entered an outbox and reached the receiver neither themselves nor inside an accepted summary: ${lost.join(', ')}`).toBeLessThanOrEqual(summarised);
     expect(unexplained, 'duplicates not explained by a kill').toEqual([]);
     expect(duplicates).toBeLessThanOrEqual(kills);
     expect(Math.max(0, ...repeatsPerScan.values()), 'messages repeated because of one kill').toBeLessThanOrEqual(1);
